@@ -1,0 +1,83 @@
+// The JVM extension. Spark and ONNX Runtime versions are pinned once, in pyproject.toml
+// (the Python package must match the jar), and read from there.
+import scala.util.matching.Regex
+
+lazy val pyproject = IO.read(file("pyproject.toml"))
+
+def pinned(pkg: String): String = {
+  val pin = ("\"" + Regex.quote(pkg) + """(?:\[[^\]]*\])?==([^";]+)"""").r
+  pin.findFirstMatchIn(pyproject).map(_.group(1).trim).getOrElse(
+    sys.error(s"pyproject.toml has no exact pin for $pkg"))
+}
+
+lazy val sparkVersion = pinned("pyspark")
+lazy val onnxRuntimeVersion = pinned("onnxruntime")
+
+ThisBuild / organization := "io.github.sparkonnx"
+ThisBuild / version := "0.1.0"
+ThisBuild / scalaVersion := "2.13.18"
+
+// Spark on Java 17 needs these module openings (the list spark-submit adds itself).
+lazy val sparkJavaOptions = Seq(
+  "-XX:+IgnoreUnrecognizedVMOptions",
+  "--add-opens=java.base/java.lang=ALL-UNNAMED",
+  "--add-opens=java.base/java.lang.invoke=ALL-UNNAMED",
+  "--add-opens=java.base/java.lang.reflect=ALL-UNNAMED",
+  "--add-opens=java.base/java.io=ALL-UNNAMED",
+  "--add-opens=java.base/java.net=ALL-UNNAMED",
+  "--add-opens=java.base/java.nio=ALL-UNNAMED",
+  "--add-opens=java.base/java.util=ALL-UNNAMED",
+  "--add-opens=java.base/java.util.concurrent=ALL-UNNAMED",
+  "--add-opens=java.base/java.util.concurrent.atomic=ALL-UNNAMED",
+  "--add-opens=java.base/jdk.internal.ref=ALL-UNNAMED",
+  "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED",
+  "--add-opens=java.base/sun.nio.cs=ALL-UNNAMED",
+  "--add-opens=java.base/sun.security.action=ALL-UNNAMED",
+  "--add-opens=java.base/sun.util.calendar=ALL-UNNAMED",
+  "-Djdk.reflect.useDirectMethodHandle=false",
+  "-Dio.netty.tryReflectionSetAccessible=true"
+)
+
+lazy val pythonJars = taskKey[Seq[File]](
+  "Copies the extension jar and the ONNX Runtime jar into python/spark_onnx/jars")
+
+lazy val root = (project in file("."))
+  .aggregate(sparkOnnx)
+  .settings(name := "spark-onnx-root", publish / skip := true)
+
+lazy val sparkOnnx = (project in file("jvm"))
+  .settings(
+    name := "spark-onnx",
+    scalacOptions ++= Seq("-deprecation", "-feature", "-unchecked", "-Xlint:-unused,_"),
+    libraryDependencies ++= Seq(
+      "org.apache.spark" %% "spark-sql" % sparkVersion % Provided,
+      "com.microsoft.onnxruntime" % "onnxruntime" % onnxRuntimeVersion,
+      "org.scalatest" %% "scalatest" % "3.2.19" % Test
+    ),
+    // The jar records the versions it was built against, so Python can check them.
+    Compile / resourceGenerators += Def.task {
+      val out = (Compile / resourceManaged).value / "sparkonnx" / "build.properties"
+      IO.write(out,
+        s"""version=${version.value}
+           |sparkVersion=$sparkVersion
+           |onnxRuntimeVersion=$onnxRuntimeVersion
+           |scalaBinaryVersion=${scalaBinaryVersion.value}
+           |""".stripMargin)
+      Seq(out)
+    }.taskValue,
+    Test / fork := true,
+    Test / javaOptions ++= sparkJavaOptions ++ Seq("-Xmx3g", "-Dspark.ui.enabled=false"),
+    Test / baseDirectory := (ThisBuild / baseDirectory).value,
+    Test / parallelExecution := false,
+    Test / testOptions += Tests.Argument(TestFrameworks.ScalaTest, "-oD"),
+    pythonJars := {
+      val target = (ThisBuild / baseDirectory).value / "python" / "spark_onnx" / "jars"
+      val ours = (Compile / packageBin).value
+      val ort = (Compile / dependencyClasspath).value.files
+        .filter(_.getName.startsWith("onnxruntime-"))
+      IO.delete(IO.listFiles(target).filter(_.getName.endsWith(".jar")))
+      val copies = (ours +: ort).map(jar => jar -> target / jar.getName)
+      IO.copy(copies)
+      copies.map(_._2)
+    }
+  )

@@ -1,0 +1,86 @@
+package sparkonnx
+
+import java.io.{FileNotFoundException, IOException}
+
+import scala.util.control.NonFatal
+
+import ai.onnxruntime.OrtException
+import org.apache.hadoop.fs.Path
+import org.apache.spark.sql.SparkSession
+
+import sparkonnx.errors.OnnxErrors
+import sparkonnx.model.{ModelRegistry, OnnxModel}
+import sparkonnx.runtime.{SessionOptions, SessionPool}
+
+/**
+ * Registers ONNX models with a SparkSession, from Scala or Java. A registered model is
+ * callable as `onnx_predict('<name>', ...)` in that session's SQL and DataFrames.
+ * {{{
+ *   sparkonnx.OnnxModels.register(spark, "digits", "models/digits.onnx")
+ *   spark.sql("SELECT onnx_predict('digits', pixels) FROM images")
+ * }}}
+ * Models can also be registered by configuration alone, `spark.onnx.model.<name>=<path>`,
+ * which SQL-only and Spark Connect clients can set. Paths are read with the Spark process's
+ * own permissions, through Hadoop's file systems (local paths, `file:`, `hdfs:`, `s3a:`, ...).
+ * Registration checks the file on the driver: a missing or invalid model fails here.
+ */
+object OnnxModels {
+
+  /** Reads, checks and registers the model at `path` as `name`; returns it. */
+  def register(spark: SparkSession, name: String, path: String): OnnxModel = {
+    val model = load(spark, name, path)
+    ModelRegistry.of(spark).put(name, model)
+    model
+  }
+
+  /** Checks and registers a model given as bytes (e.g. built in memory) as `name`. */
+  def register(spark: SparkSession, name: String, bytes: Array[Byte]): OnnxModel = {
+    val model = check(name, s"<${bytes.length} bytes>", bytes)
+    ModelRegistry.of(spark).put(name, model)
+    model
+  }
+
+  /** Forgets a model registered with `register`; true if there was one. */
+  def unregister(spark: SparkSession, name: String): Boolean =
+    ModelRegistry.of(spark).remove(name)
+
+  /** Names of the models this session can use: registered ones and configured ones. */
+  def registered(spark: SparkSession): Seq[String] = {
+    val configured = spark.conf.getAll.keys
+      .filter(_.startsWith(ModelRegistry.ConfPrefix))
+      .map(_.stripPrefix(ModelRegistry.ConfPrefix))
+    (ModelRegistry.of(spark).explicitNames ++ configured).distinct.sorted
+  }
+
+  /** The model registered as `name`; throws `ONNX_MODEL_NOT_FOUND` if there is none. */
+  def lookup(spark: SparkSession, name: String): OnnxModel =
+    ModelRegistry.of(spark)
+      .lookup(name, key => spark.conf.getOption(key), (n, path) => load(spark, n, path))
+      .getOrElse(throw OnnxErrors.modelNotFound(name, registered(spark)))
+
+  private def load(spark: SparkSession, name: String, path: String): OnnxModel = {
+    val bytes = try {
+      val hadoopPath = new Path(path)
+      val fs = hadoopPath.getFileSystem(spark.sparkContext.hadoopConfiguration)
+      val in = fs.open(hadoopPath)
+      try in.readAllBytes() finally in.close()
+    } catch {
+      case e: FileNotFoundException => throw OnnxErrors.modelFileNotFound(name, path, "not found")
+      case e: IOException => throw OnnxErrors.modelFileNotFound(name, path, e.toString)
+      case e: IllegalArgumentException =>
+        throw OnnxErrors.modelFileNotFound(name, path, e.getMessage)
+    }
+    check(name, path, bytes)
+  }
+
+  /** Parses the signature and opens an ONNX Runtime session: both must succeed. */
+  private def check(name: String, source: String, bytes: Array[Byte]): OnnxModel = {
+    val model = try OnnxModel.fromBytes(bytes, source) catch {
+      case NonFatal(e) => throw OnnxErrors.invalidModel(name, source, e.getMessage, e)
+    }
+    try SessionPool.session(model, SessionOptions()) catch {
+      case e: OrtException => throw OnnxErrors.invalidModel(name, source, e.getMessage, e)
+    }
+    model
+  }
+}

@@ -1,0 +1,21 @@
+package sparkonnx
+
+import org.apache.spark.sql.SparkSessionExtensions
+
+import sparkonnx.sql.{FunctionCatalog, ResolveOnnxCalls}
+
+/**
+ * Enables spark-onnx in a session:
+ * {{{
+ *   SparkSession.builder()
+ *     .config("spark.sql.extensions", "sparkonnx.SparkOnnxExtensions")
+ *     .config("spark.onnx.model.digits", "/models/digits.onnx")   // optional
+ *     .getOrCreate()
+ * }}}
+ */
+class SparkOnnxExtensions extends (SparkSessionExtensions => Unit) {
+  override def apply(extensions: SparkSessionExtensions): Unit = {
+    FunctionCatalog.functions.foreach(extensions.injectFunction)
+    extensions.injectResolutionRule(session => ResolveOnnxCalls(session))
+  }
+}

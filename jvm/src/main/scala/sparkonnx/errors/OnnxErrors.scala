@@ -1,0 +1,76 @@
+package sparkonnx.errors
+
+import sparkonnx.model.TensorSpec
+
+/** The one place spark-onnx errors are made; parameters are values, never prose. */
+private[sparkonnx] object OnnxErrors {
+
+  def modelNotFound(model: String, registered: Seq[String]): OnnxAnalysisException =
+    new OnnxAnalysisException("ONNX_MODEL_NOT_FOUND", Map(
+      "model" -> model,
+      "registered" -> (if (registered.isEmpty) "(none)" else registered.mkString(", "))))
+
+  def modelNameNotConstant(function: String, expression: String): OnnxAnalysisException =
+    new OnnxAnalysisException("ONNX_MODEL_NAME_NOT_CONSTANT", Map(
+      "function" -> function, "expression" -> expression))
+
+  def wrongNumInputs(model: String, inputs: Seq[TensorSpec], actual: Int): OnnxAnalysisException =
+    new OnnxAnalysisException("ONNX_WRONG_NUM_INPUTS", Map(
+      "model" -> model,
+      "expected" -> inputs.size.toString,
+      "inputNames" -> inputs.map(_.name).mkString("(", ", ", ")"),
+      "actual" -> actual.toString))
+
+  def inputTypeMismatch(
+      model: String,
+      input: TensorSpec,
+      column: String,
+      columnType: String,
+      supported: Seq[String]): OnnxAnalysisException =
+    new OnnxAnalysisException("ONNX_INPUT_TYPE_MISMATCH", Map(
+      "model" -> model,
+      "input" -> input.name,
+      "column" -> column,
+      "columnType" -> columnType,
+      "elementType" -> input.elementType.onnxName,
+      "shape" -> input.shapeString,
+      "supported" -> supported.mkString(", ")))
+
+  def unsupportedTensorType(model: String, role: String, spec: TensorSpec): OnnxAnalysisException =
+    new OnnxAnalysisException("ONNX_UNSUPPORTED_TENSOR_TYPE", Map(
+      "model" -> model,
+      "role" -> role,
+      "tensor" -> spec.name,
+      "tensorType" -> s"${spec.elementType.onnxName}${spec.shapeString}"))
+
+  def modelFileNotFound(model: String, path: String, reason: String): OnnxAnalysisException =
+    new OnnxAnalysisException("ONNX_MODEL_FILE_NOT_FOUND", Map(
+      "model" -> model, "path" -> path, "reason" -> reason))
+
+  def invalidModel(model: String, source: String, reason: String,
+      cause: Throwable): OnnxAnalysisException =
+    new OnnxAnalysisException("ONNX_INVALID_MODEL", Map(
+      "model" -> model, "source" -> source, "reason" -> reason), Option(cause))
+
+  def inputShapeMismatch(
+      model: String,
+      input: TensorSpec,
+      column: String,
+      expected: String,
+      actual: Long): OnnxExecutionException =
+    new OnnxExecutionException("ONNX_INPUT_SHAPE_MISMATCH", Map(
+      "model" -> model,
+      "input" -> input.name,
+      "column" -> column,
+      "shape" -> input.shapeString,
+      "expected" -> expected,
+      "actual" -> actual.toString))
+
+  def nullInArray(model: String, input: TensorSpec, column: String): OnnxExecutionException =
+    new OnnxExecutionException("ONNX_NULL_IN_ARRAY", Map(
+      "model" -> model, "input" -> input.name, "column" -> column))
+
+  def runtimeFailure(model: String, cause: Throwable): OnnxExecutionException =
+    new OnnxExecutionException("ONNX_RUNTIME_FAILURE", Map(
+      "model" -> model, "reason" -> String.valueOf(cause.getMessage)), cause)
+}

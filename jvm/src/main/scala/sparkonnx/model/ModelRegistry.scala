@@ -1,0 +1,55 @@
+package sparkonnx.model
+
+import java.util.{Collections, WeakHashMap}
+
+import scala.collection.concurrent.TrieMap
+
+import org.apache.spark.sql.SparkSession
+
+/**
+ * The models one SparkSession knows by name. Models come from explicit registration (Python,
+ * Scala, Java) or from the configuration `spark.onnx.model.<name>=<path>`, which is loaded on
+ * first use and reloaded if the configured path changes.
+ */
+final class ModelRegistry {
+  private val explicit = TrieMap.empty[String, OnnxModel]
+  private val fromConf = TrieMap.empty[String, (String, OnnxModel)]
+
+  def put(name: String, model: OnnxModel): Unit = explicit.put(name, model)
+
+  def remove(name: String): Boolean = explicit.remove(name).isDefined
+
+  /** A model registered explicitly, else the one the configuration names, loaded by `load`. */
+  def lookup(
+      name: String,
+      conf: String => Option[String],
+      load: (String, String) => OnnxModel): Option[OnnxModel] = {
+    explicit.get(name).orElse {
+      conf(ModelRegistry.confKey(name)).map { path =>
+        fromConf.get(name) match {
+          case Some((loadedPath, model)) if loadedPath == path => model
+          case _ =>
+            val model = load(name, path)
+            fromConf.put(name, (path, model))
+            model
+        }
+      }
+    }
+  }
+
+  def explicitNames: Seq[String] = explicit.keys.toSeq.sorted
+}
+
+object ModelRegistry {
+  val ConfPrefix = "spark.onnx.model."
+
+  def confKey(name: String): String = ConfPrefix + name
+
+  private val registries =
+    Collections.synchronizedMap(new WeakHashMap[SparkSession, ModelRegistry]())
+
+  /** The registry of `session`, created on first use; dropped when the session is collected. */
+  def of(session: SparkSession): ModelRegistry = registries.synchronized {
+    registries.computeIfAbsent(session, _ => new ModelRegistry)
+  }
+}

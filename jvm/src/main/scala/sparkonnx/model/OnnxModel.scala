@@ -1,0 +1,47 @@
+package sparkonnx.model
+
+import java.security.MessageDigest
+
+/**
+ * An ONNX model as Spark sees it: its bytes, their SHA-256 (the model's identity everywhere,
+ * including the executors' session cache) and its signature, read once where it is created.
+ *
+ * {{{
+ *   val model = OnnxModel.fromBytes(java.nio.file.Files.readAllBytes(path), path.toString)
+ *   model.signature.inputs.head   // pixels: float[?,64]
+ * }}}
+ */
+final class OnnxModel private (
+    val bytes: Array[Byte],
+    val sha256: String,
+    val signature: ModelSignature,
+    val source: String)
+  extends Serializable {
+
+  def sizeBytes: Long = bytes.length.toLong
+
+  override def equals(other: Any): Boolean = other match {
+    case that: OnnxModel => sha256 == that.sha256
+    case _ => false
+  }
+
+  override def hashCode: Int = sha256.hashCode
+
+  override def toString: String = s"OnnxModel($source, sha256=${sha256.take(12)})"
+}
+
+object OnnxModel {
+
+  /**
+   * Reads the signature from `bytes`. Throws `IllegalArgumentException` with the reason when
+   * the bytes are not an ONNX model.
+   */
+  def fromBytes(bytes: Array[Byte], source: String): OnnxModel = {
+    if (bytes.isEmpty) throw new IllegalArgumentException("the model is empty (0 bytes)")
+    val signature = SignatureReader.read(bytes)
+    new OnnxModel(bytes, sha256Hex(bytes), signature, source)
+  }
+
+  def sha256Hex(bytes: Array[Byte]): String =
+    MessageDigest.getInstance("SHA-256").digest(bytes).map("%02x".format(_)).mkString
+}

@@ -1,0 +1,156 @@
+package sparkonnx.model
+
+import scala.collection.mutable
+
+/**
+ * Reads a model's signature from ONNX protobuf bytes (field numbers from onnx/onnx.proto).
+ * Graph inputs that are also initializers are weights, not inputs, as ONNX Runtime treats them.
+ */
+private[model] object SignatureReader {
+
+  def read(bytes: Array[Byte]): ModelSignature = {
+    val model = new ProtoReader(bytes)
+    var irVersion = 0L
+    var producer = ""
+    val opsets = mutable.LinkedHashMap.empty[String, Long]
+    var graph: Option[GraphParts] = None
+    while (model.hasMore) {
+      model.readKey() match {
+        case (1, 0) => irVersion = model.readVarint()
+        case (2, 2) => producer = model.readString()
+        case (7, 2) => graph = Some(readGraph(model.readMessage()))
+        case (8, 2) =>
+          val (domain, version) = readOpset(model.readMessage())
+          opsets(domain) = version
+        case (_, wire) => model.skip(wire)
+      }
+    }
+    val parts = graph.getOrElse(throw new IllegalArgumentException("the model has no graph"))
+    if (irVersion <= 0) throw new IllegalArgumentException("the model has no IR version")
+    val inputs = parts.inputs.filterNot(spec => parts.initializers.contains(spec.name))
+    if (parts.outputs.isEmpty) throw new IllegalArgumentException("the graph has no outputs")
+    ModelSignature(inputs.toSeq, parts.outputs.toSeq, opsets.toMap, producer, irVersion)
+  }
+
+  private final class GraphParts {
+    val inputs = mutable.ArrayBuffer.empty[TensorSpec]
+    val outputs = mutable.ArrayBuffer.empty[TensorSpec]
+    val initializers = mutable.HashSet.empty[String]
+  }
+
+  private def readGraph(graph: ProtoReader): GraphParts = {
+    val parts = new GraphParts
+    while (graph.hasMore) {
+      graph.readKey() match {
+        case (5, 2) => parts.initializers += readTensorName(graph.readMessage())
+        case (11, 2) => parts.inputs += readValueInfo(graph.readMessage())
+        case (12, 2) => parts.outputs += readValueInfo(graph.readMessage())
+        case (15, 2) => parts.initializers += readSparseTensorName(graph.readMessage())
+        case (_, wire) => graph.skip(wire)
+      }
+    }
+    parts
+  }
+
+  private def readOpset(opset: ProtoReader): (String, Long) = {
+    var domain = ""
+    var version = 0L
+    while (opset.hasMore) {
+      opset.readKey() match {
+        case (1, 2) => domain = opset.readString()
+        case (2, 0) => version = opset.readVarint()
+        case (_, wire) => opset.skip(wire)
+      }
+    }
+    (domain, version)
+  }
+
+  private def readTensorName(tensor: ProtoReader): String = {
+    var name = ""
+    while (tensor.hasMore) {
+      tensor.readKey() match {
+        case (8, 2) => name = tensor.readString()
+        case (_, wire) => tensor.skip(wire)
+      }
+    }
+    name
+  }
+
+  private def readSparseTensorName(sparse: ProtoReader): String = {
+    var name = ""
+    while (sparse.hasMore) {
+      sparse.readKey() match {
+        case (1, 2) => name = readTensorName(sparse.readMessage())
+        case (_, wire) => sparse.skip(wire)
+      }
+    }
+    name
+  }
+
+  /** ValueInfoProto: name = 1, type = 2. */
+  private def readValueInfo(info: ProtoReader): TensorSpec = {
+    var name = ""
+    var spec = TensorSpec("", ElementType.Other(0, "undefined"), Seq.empty)
+    while (info.hasMore) {
+      info.readKey() match {
+        case (1, 2) => name = info.readString()
+        case (2, 2) => spec = readType(info.readMessage())
+        case (_, wire) => info.skip(wire)
+      }
+    }
+    spec.copy(name = name)
+  }
+
+  /** TypeProto: tensor_type = 1; sequences, maps and optionals are reported as Other. */
+  private def readType(typeProto: ProtoReader): TensorSpec = {
+    var spec = TensorSpec("", ElementType.Other(0, "undefined"), Seq.empty)
+    while (typeProto.hasMore) {
+      typeProto.readKey() match {
+        case (1, 2) => spec = readTensorType(typeProto.readMessage())
+        case (4, 2) => typeProto.skip(2); spec = spec.copy(elementType = nonTensor("sequence"))
+        case (5, 2) => typeProto.skip(2); spec = spec.copy(elementType = nonTensor("map"))
+        case (8, 2) => typeProto.skip(2); spec = spec.copy(elementType = nonTensor("sparse"))
+        case (9, 2) => typeProto.skip(2); spec = spec.copy(elementType = nonTensor("optional"))
+        case (_, wire) => typeProto.skip(wire)
+      }
+    }
+    spec
+  }
+
+  private def nonTensor(kind: String) = ElementType.Other(0, kind)
+
+  /** TypeProto.Tensor: elem_type = 1, shape = 2. */
+  private def readTensorType(tensor: ProtoReader): TensorSpec = {
+    var elementType: ElementType = ElementType.Other(0, "undefined")
+    var shape = Seq.empty[Long]
+    while (tensor.hasMore) {
+      tensor.readKey() match {
+        case (1, 0) => elementType = ElementType.fromCode(tensor.readVarint().toInt)
+        case (2, 2) => shape = readShape(tensor.readMessage())
+        case (_, wire) => tensor.skip(wire)
+      }
+    }
+    TensorSpec("", elementType, shape)
+  }
+
+  /** TensorShapeProto: dim = 1, each with dim_value = 1 or dim_param = 2 (symbolic). */
+  private def readShape(shape: ProtoReader): Seq[Long] = {
+    val dims = mutable.ArrayBuffer.empty[Long]
+    while (shape.hasMore) {
+      shape.readKey() match {
+        case (1, 2) =>
+          val dim = shape.readMessage()
+          var value = -1L
+          while (dim.hasMore) {
+            dim.readKey() match {
+              case (1, 0) => value = dim.readVarint()
+              case (_, wire) => dim.skip(wire)
+            }
+          }
+          dims += value
+        case (_, wire) => shape.skip(wire)
+      }
+    }
+    dims.toSeq
+  }
+}

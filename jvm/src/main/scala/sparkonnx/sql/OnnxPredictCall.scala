@@ -1,0 +1,48 @@
+package sparkonnx.sql
+
+import org.apache.spark.sql.catalyst.analysis.UnresolvedException
+import org.apache.spark.sql.catalyst.expressions.{Expression, ExpressionDescription, Unevaluable}
+import org.apache.spark.sql.types.DataType
+
+/**
+ * `onnx_predict(model, inputs...)` as the parser and function registry produce it, before the
+ * model is known. [[ResolveOnnxCalls]] replaces it with a bound [[OnnxPredict]] once its
+ * arguments are resolved, looking the model up in the session's registry.
+ */
+@ExpressionDescription(
+  usage = """
+    _FUNC_(model, input1[, input2, ...]) - Runs the registered ONNX model `model` on the given
+      columns, one column per model input in the model's input order, and returns its output:
+      a scalar for a `[N]` output, an array for `[N,k]`, nested arrays for deeper outputs, and
+      a struct with one field per output when the model has several. A null input gives a null
+      result.
+  """,
+  arguments = """
+    Arguments:
+      * model - the name the model was registered under: a string literal.
+      * input1, input2, ... - columns feeding the model's inputs: numbers or (nested) arrays of
+          numbers, booleans or strings. Arrays are flattened and reshaped to the input's dims;
+          doubles feed float inputs, integers feed wider integer and floating inputs.
+  """,
+  examples = """
+    Examples:
+      > SELECT size(_FUNC_('digits', array_repeat(0.0F, 64)));
+       10
+      > SELECT round(aggregate(_FUNC_('digits', array_repeat(8.0D, 64)), 0D, (acc, p) -> acc + p), 4);
+       1.0
+  """,
+  since = "0.1.0",
+  group = "misc_funcs")
+case class OnnxPredictCall(children: Seq[Expression]) extends Expression with Unevaluable {
+
+  override lazy val resolved: Boolean = false
+
+  override def dataType: DataType = throw new UnresolvedException("dataType")
+
+  override def nullable: Boolean = true
+
+  override def prettyName: String = OnnxPredict.FunctionName
+
+  override protected def withNewChildrenInternal(
+      newChildren: IndexedSeq[Expression]): OnnxPredictCall = copy(children = newChildren)
+}

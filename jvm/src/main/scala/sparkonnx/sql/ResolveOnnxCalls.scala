@@ -1,0 +1,41 @@
+package sparkonnx.sql
+
+import org.apache.spark.sql.SparkSession
+import org.apache.spark.sql.catalyst.expressions.{Attribute, Expression}
+import org.apache.spark.sql.catalyst.plans.logical.LogicalPlan
+import org.apache.spark.sql.catalyst.rules.Rule
+import org.apache.spark.sql.types.StringType
+
+import sparkonnx.OnnxModels
+import sparkonnx.errors.OnnxErrors
+import sparkonnx.tensor.ModelBinding
+
+/**
+ * Binds each `onnx_predict` call to its model once the call's arguments are resolved: looks
+ * the model up in the session's registry and checks the columns against its signature, so
+ * every mismatch is an analysis error naming the model, the input and the column.
+ */
+case class ResolveOnnxCalls(session: SparkSession) extends Rule[LogicalPlan] {
+
+  override def apply(plan: LogicalPlan): LogicalPlan = plan.resolveExpressions {
+    case call: OnnxPredictCall if call.childrenResolved => bind(call)
+  }
+
+  private def bind(call: OnnxPredictCall): OnnxPredict = {
+    val modelName = call.children.headOption match {
+      case Some(name) if name.foldable && name.dataType == StringType && name.eval() != null =>
+        name.eval().toString
+      case Some(other) => throw OnnxErrors.modelNameNotConstant(call.prettyName, other.sql)
+      case None => throw OnnxErrors.modelNameNotConstant(call.prettyName, "no argument")
+    }
+    val model = OnnxModels.lookup(session, modelName)
+    val inputs = call.children.tail
+    val binding = ModelBinding.bind(modelName, model, inputs.map(e => columnName(e) -> e.dataType))
+    OnnxPredict(binding, inputs)
+  }
+
+  private def columnName(expression: Expression): String = expression match {
+    case attribute: Attribute => attribute.name
+    case other => other.sql
+  }
+}

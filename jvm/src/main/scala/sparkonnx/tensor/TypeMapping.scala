@@ -1,0 +1,55 @@
+package sparkonnx.tensor
+
+import org.apache.spark.sql.types._
+
+import sparkonnx.model.ElementType
+
+/** Which Spark types feed which ONNX element types, and what Spark type each output becomes. */
+object TypeMapping {
+
+  /**
+   * Spark leaf types that convert to `element` without surprises. Widening only, plus the
+   * double → float narrowing every float model needs (Spark's default fractional is double).
+   */
+  def feeds(element: ElementType): Seq[DataType] = element match {
+    case ElementType.Float => Seq(FloatType, DoubleType, ByteType, ShortType, IntegerType)
+    case ElementType.Double =>
+      Seq(DoubleType, FloatType, ByteType, ShortType, IntegerType, LongType)
+    case ElementType.Int64 => Seq(LongType, IntegerType, ShortType, ByteType)
+    case ElementType.Int32 => Seq(IntegerType, ShortType, ByteType)
+    case ElementType.Int16 => Seq(ShortType, ByteType)
+    case ElementType.Int8 => Seq(ByteType)
+    case ElementType.Bool => Seq(BooleanType)
+    case ElementType.StringType => Seq(StringType)
+    case _ => Seq.empty
+  }
+
+  /** The Spark type of one element of an output tensor, if we can represent it. */
+  def outputLeaf(element: ElementType): Option[DataType] = element match {
+    case ElementType.Float => Some(FloatType)
+    case ElementType.Double => Some(DoubleType)
+    case ElementType.Int64 => Some(LongType)
+    case ElementType.Int32 => Some(IntegerType)
+    case ElementType.Int16 => Some(ShortType)
+    case ElementType.Int8 => Some(ByteType)
+    // Spark has no unsigned types: widen so values 128..255 stay positive.
+    case ElementType.UInt8 => Some(ShortType)
+    case ElementType.Bool => Some(BooleanType)
+    case ElementType.StringType => Some(StringType)
+    case _ => None
+  }
+
+  /** A column type's leaf and how many array levels wrap it. */
+  def leafAndDepth(dataType: DataType): (DataType, Int) = dataType match {
+    case ArrayType(element, _) =>
+      val (leaf, depth) = leafAndDepth(element)
+      (leaf, depth + 1)
+    case other => (other, 0)
+  }
+
+  /** Column types an input accepts, for error messages. */
+  def describeFeeds(element: ElementType): Seq[String] = {
+    val leaves = feeds(element).map(_.simpleString)
+    leaves ++ leaves.map(leaf => s"array<$leaf> (nested arrays too)")
+  }
+}

@@ -1,0 +1,48 @@
+"""Putting spark-onnx into a SparkSession: jars on the classpath, the extension enabled."""
+
+from __future__ import annotations
+
+import os
+from typing import Mapping
+
+from pyspark.sql import SparkSession
+
+from ._jars import EXTENSION_CLASS, bundled_jars
+
+MODEL_CONF_PREFIX = "spark.onnx.model."
+
+
+def configure(
+    builder: SparkSession.Builder, models: Mapping[str, str] | None = None
+) -> SparkSession.Builder:
+    """Adds the bundled jars and the spark-onnx extension to `builder`; returns it.
+
+    `models` registers models by configuration (`spark.onnx.model.<name>=<path>`), which also
+    works for Spark Connect sessions. Call before `getOrCreate()`: a JVM that is already
+    running keeps its classpath.
+
+    >>> spark = spark_onnx.configure(SparkSession.builder.master("local[2]")).getOrCreate()
+    """
+    options = getattr(builder, "_options", {})
+    jars = [j for j in options.get("spark.jars", "").split(",") if j] + bundled_jars()
+    extensions = [e for e in options.get("spark.sql.extensions", "").split(",") if e]
+    if EXTENSION_CLASS not in extensions:
+        extensions.append(EXTENSION_CLASS)
+    builder = builder.config("spark.jars", ",".join(dict.fromkeys(jars)))
+    builder = builder.config("spark.sql.extensions", ",".join(extensions))
+    for name, path in (models or {}).items():
+        builder = builder.config(MODEL_CONF_PREFIX + name, os.path.abspath(path))
+    return builder
+
+
+def session(
+    master: str = "local[2]",
+    app_name: str = "spark-onnx",
+    models: Mapping[str, str] | None = None,
+    conf: Mapping[str, str] | None = None,
+) -> SparkSession:
+    """A local SparkSession with spark-onnx enabled: the shortcut for notebooks and scripts."""
+    builder = SparkSession.builder.master(master).appName(app_name)
+    for key, value in (conf or {}).items():
+        builder = builder.config(key, value)
+    return configure(builder, models).getOrCreate()

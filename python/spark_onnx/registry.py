@@ -1,0 +1,65 @@
+"""Registering ONNX models with a SparkSession so SQL can call them by name."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Union
+
+from pyspark.sql import SparkSession
+
+from . import _jvm
+from .config import MODEL_CONF_PREFIX
+
+ModelSource = Union[str, "os.PathLike[str]", bytes]
+
+
+def register(spark: SparkSession, name: str, model: ModelSource) -> None:
+    """Registers `model` (a path or URI, or the model's bytes) as `name` in `spark`.
+
+    The model is read and checked on the driver now: a missing or invalid file raises an
+    `AnalysisException` with condition ONNX_MODEL_FILE_NOT_FOUND or ONNX_INVALID_MODEL.
+    On a Spark Connect session the path is registered through the session configuration and
+    must be readable by the Spark server.
+    """
+    if isinstance(model, (bytes, bytearray)):
+        if not _jvm.is_classic(spark):
+            raise TypeError(
+                f"Registering model {name!r} from bytes needs a classic session; on Spark "
+                "Connect, register a path the server can read."
+            )
+        _jvm.register_bytes(spark, name, bytes(model))
+        return
+    path = _absolute(model)
+    if _jvm.is_classic(spark):
+        _jvm.register_path(spark, name, path)
+    else:
+        # The server loads and checks a configured model when a query first names it.
+        spark.conf.set(MODEL_CONF_PREFIX + name, path)
+
+
+def unregister(spark: SparkSession, name: str) -> bool:
+    """Forgets `name`; True if it was registered."""
+    if _jvm.is_classic(spark):
+        return _jvm.unregister(spark, name)
+    key = MODEL_CONF_PREFIX + name
+    present = spark.conf.get(key, None) is not None
+    if present:
+        spark.conf.unset(key)
+    return present
+
+
+def registered(spark: SparkSession) -> list[str]:
+    """Names of the models `spark` can call: registered and configured ones."""
+    if _jvm.is_classic(spark):
+        return _jvm.registered(spark)
+    return sorted(
+        key[len(MODEL_CONF_PREFIX) :] for key in spark.conf.getAll if key.startswith(MODEL_CONF_PREFIX)
+    )
+
+
+def _absolute(path: Union[str, "os.PathLike[str]"]) -> str:
+    text = os.fspath(path)
+    # URIs (hdfs://, s3a://, file:) pass through; plain paths are made absolute so executors
+    # and servers with another working directory read the same file.
+    return text if "://" in text or text.startswith("file:") else str(Path(text).resolve())
