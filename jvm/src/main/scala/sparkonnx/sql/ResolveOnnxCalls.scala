@@ -25,7 +25,8 @@ case class ResolveOnnxCalls(session: SparkSession) extends Rule[LogicalPlan] {
     val modelName = call.children.headOption match {
       case Some(name) if name.foldable && name.dataType == StringType && name.eval() != null =>
         name.eval().toString
-      case Some(other) => throw OnnxErrors.modelNameNotConstant(call.prettyName, other.sql)
+      case Some(other) =>
+        throw OnnxErrors.modelNameNotConstant(call.prettyName, columnName(other))
       case None => throw OnnxErrors.modelNameNotConstant(call.prettyName, "no argument")
     }
     val model = OnnxModels.lookup(session, modelName)

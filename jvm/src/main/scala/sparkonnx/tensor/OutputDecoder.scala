@@ -121,6 +121,7 @@ final class OutputDecoder(model: String, val spec: TensorSpec) extends Serializa
           flat(next) = UTF8String.fromString(s); next += 1
         }
       case nested: Array[_] => nested.foreach(walk)
+      case other => throw new IllegalStateException(s"unexpected string tensor value $other")
     }
     walk(value)
     flat

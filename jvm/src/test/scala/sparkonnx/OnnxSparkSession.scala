@@ -1,0 +1,70 @@
+package sparkonnx
+
+import java.nio.file.{Files, Path, Paths}
+
+import scala.jdk.CollectionConverters._
+
+import ai.onnxruntime.{OnnxTensor, OrtEnvironment, OrtSession}
+import org.apache.spark.SparkThrowable
+import org.apache.spark.sql.SparkSession
+import org.scalatest.{BeforeAndAfterAll, Suite}
+
+import sparkonnx.errors.OnnxErrorConditions
+
+/**
+ * The shared test base: a local[2] session configured the way a user does it, with the
+ * extension enabled by `spark.sql.extensions` and `digits` registered by configuration.
+ */
+trait OnnxSparkSession extends BeforeAndAfterAll { self: Suite =>
+
+  protected val digitsPath: Path = Paths.get("models", "digits.onnx").toAbsolutePath
+
+  protected lazy val spark: SparkSession = SparkSession.builder()
+    .master("local[2]")
+    .appName(getClass.getSimpleName)
+    .config("spark.sql.extensions", "sparkonnx.SparkOnnxExtensions")
+    .config("spark.ui.enabled", "false")
+    .config("spark.sql.shuffle.partitions", "2")
+    .config("spark.onnx.model.digits", digitsPath.toString)
+    .getOrCreate()
+
+  override protected def afterAll(): Unit = {
+    try spark.stop()
+    finally super.afterAll()
+  }
+
+  /** Digit-like rows: 64 pixels with integer values 0..16, fixed by `seed`. */
+  protected def pixelRows(count: Int, seed: Int = 7): Array[Array[Float]] = {
+    val random = new scala.util.Random(seed)
+    Array.fill(count, 64)(random.nextInt(17).toFloat)
+  }
+
+  /** The digits model run directly in ONNX Runtime: the independent expected values. */
+  protected def runDigitsDirectly(rows: Array[Array[Float]]): Array[Array[Float]] = {
+    val env = OrtEnvironment.getEnvironment()
+    val session = env.createSession(Files.readAllBytes(digitsPath), new OrtSession.SessionOptions)
+    try {
+      val input = OnnxTensor.createTensor(env, rows)
+      try {
+        val result = session.run(Map("pixels" -> input).asJava)
+        try result.get(0).getValue.asInstanceOf[Array[Array[Float]]]
+        finally result.close()
+      } finally input.close()
+    } finally session.close()
+  }
+
+  /** Asserts the error condition, its parameters and its SQLSTATE, as Spark's `checkError`. */
+  protected def checkError(
+      error: Throwable,
+      condition: String,
+      parameters: Map[String, String]): Unit = {
+    val throwable = error match {
+      case t: SparkThrowable => t
+      case other => fail(s"expected a SparkThrowable with $condition, got $other", other)
+    }
+    assert(throwable.getCondition === condition)
+    assert(throwable.getMessageParameters.asScala.toMap === parameters)
+    assert(throwable.getSqlState === OnnxErrorConditions.sqlState(condition))
+    assert(error.getMessage.startsWith(s"[$condition] "))
+  }
+}
