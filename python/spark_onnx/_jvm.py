@@ -46,7 +46,7 @@ def unregister(spark: SparkSession, name: str) -> bool:
 
 @capture_sql_exception
 def registered(spark: SparkSession) -> list[str]:
-    return list(_models(spark).registered(spark._jsparkSession))
+    return list(_models(spark).registeredNames(spark._jsparkSession))
 
 
 @capture_sql_exception

@@ -2,6 +2,7 @@ package sparkonnx
 
 import java.io.{FileNotFoundException, IOException}
 
+import scala.jdk.CollectionConverters._
 import scala.util.control.NonFatal
 
 import ai.onnxruntime.OrtException
@@ -51,6 +52,9 @@ object OnnxModels {
       .map(_.stripPrefix(ModelRegistry.ConfPrefix))
     (ModelRegistry.of(spark).explicitNames ++ configured).distinct.sorted
   }
+
+  /** Java-friendly [[registered]]. */
+  def registeredNames(spark: SparkSession): java.util.List[String] = registered(spark).asJava
 
   /** The model registered as `name`; throws `ONNX_MODEL_NOT_FOUND` if there is none. */
   def lookup(spark: SparkSession, name: String): OnnxModel =

@@ -1,9 +1,10 @@
 package sparkonnx.sql
 
 import org.apache.spark.sql.SparkSession
-import org.apache.spark.sql.catalyst.expressions.{Attribute, Expression}
+import org.apache.spark.sql.catalyst.expressions.Expression
 import org.apache.spark.sql.catalyst.plans.logical.LogicalPlan
 import org.apache.spark.sql.catalyst.rules.Rule
+import org.apache.spark.sql.catalyst.util.toPrettySQL
 import org.apache.spark.sql.types.StringType
 
 import sparkonnx.OnnxModels
@@ -35,8 +36,6 @@ case class ResolveOnnxCalls(session: SparkSession) extends Rule[LogicalPlan] {
     OnnxPredict(binding, inputs)
   }
 
-  private def columnName(expression: Expression): String = expression match {
-    case attribute: Attribute => attribute.name
-    case other => other.sql
-  }
+  /** The column as Spark would name it in a projection: no qualifiers, no expression ids. */
+  private def columnName(expression: Expression): String = toPrettySQL(expression)
 }

@@ -1,0 +1,53 @@
+"""Runs in its own process (a Connect client cannot share a process with a classic session):
+starts a local Spark Connect server with spark-onnx and a model registered by configuration,
+scores rows through SQL and the DataFrame function, and prints the results as JSON."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+from pyspark.sql import SparkSession
+
+import spark_onnx
+from spark_onnx.functions import onnx_predict
+
+
+def main(model_path: str, rows_path: str) -> None:
+    builder = SparkSession.builder.remote("local[2]").config("spark.ui.enabled", "false")
+    spark = spark_onnx.configure(builder, models={"digits": model_path}).getOrCreate()
+    assert not hasattr(spark, "_jsparkSession"), "expected a Spark Connect session"
+    pixels = json.load(open(rows_path))
+    frame = spark.createDataFrame(list(enumerate(pixels)), "id INT, pixels ARRAY<FLOAT>")
+    frame.createOrReplaceTempView("rows")
+    by_sql = spark.sql("SELECT id, onnx_predict('digits', pixels) AS p FROM rows ORDER BY id")
+    by_function = frame.select("id", onnx_predict("digits", "pixels").alias("p")).orderBy("id")
+    spark_onnx.register(spark, "digits_registered", model_path)
+    by_register = spark.sql(
+        "SELECT id, onnx_predict('digits_registered', pixels) AS p FROM rows ORDER BY id"
+    )
+    try:
+        spark.sql("SELECT onnx_predict('nope', pixels) FROM rows").collect()
+        error = None
+    except Exception as e:  # the Connect client's AnalysisException
+        error = {
+            "type": type(e).__name__,
+            "condition": e.getCondition(),
+            "parameters": e.getMessageParameters(),
+        }
+    print(
+        json.dumps(
+            {
+                "sql": [r.p for r in by_sql.collect()],
+                "function": [r.p for r in by_function.collect()],
+                "registered": [r.p for r in by_register.collect()],
+                "names": spark_onnx.registered(spark),
+                "error": error,
+            }
+        )
+    )
+    spark.stop()
+
+
+if __name__ == "__main__":
+    main(sys.argv[1], sys.argv[2])

@@ -1,0 +1,38 @@
+"""The same query on a Spark Connect session: functions resolve on the server, models come from
+configuration, no py4j on the client."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from conftest import DIGITS
+
+HERE = Path(__file__).resolve().parent
+
+
+def test_onnx_predict_on_spark_connect(tmp_path, digits_test, digits_direct):
+    rows = digits_test[0][:40]
+    rows_path = tmp_path / "rows.json"
+    rows_path.write_text(json.dumps(rows.tolist()))
+    env = dict(os.environ, PYTHONPATH=str(HERE))
+    done = subprocess.run(
+        [sys.executable, str(HERE / "connect_client.py"), str(DIGITS), str(rows_path)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    for way in ("sql", "function", "registered"):
+        np.testing.assert_array_equal(np.array(result[way], dtype=np.float32), digits_direct[:40])
+    assert {"digits", "digits_registered"} <= set(result["names"])
+    assert result["error"]["type"] == "AnalysisException"
+    assert result["error"]["condition"] == "ONNX_MODEL_NOT_FOUND"
+    assert result["error"]["parameters"]["model"] == "nope"
