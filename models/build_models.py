@@ -13,14 +13,16 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-import digits  # noqa: E402
+import digits
 
 BUILDERS = {"digits": digits.build}
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("models", nargs="*", help=f"models to build (default: all of {list(BUILDERS)})")
+    parser.add_argument(
+        "models", nargs="*", help=f"models to build (default: all of {list(BUILDERS)})"
+    )
     parser.add_argument("--if-missing", action="store_true", help="skip models already built")
     args = parser.parse_args(argv)
     unknown = set(args.models) - set(BUILDERS)

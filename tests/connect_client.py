@@ -7,9 +7,9 @@ from __future__ import annotations
 import json
 import sys
 
-from pyspark.sql import SparkSession
-
 import spark_onnx
+from pyspark.errors import AnalysisException
+from pyspark.sql import SparkSession
 from spark_onnx.functions import onnx_predict
 
 
@@ -17,7 +17,8 @@ def main(model_path: str, rows_path: str) -> None:
     builder = SparkSession.builder.remote("local[2]").config("spark.ui.enabled", "false")
     spark = spark_onnx.configure(builder, models={"digits": model_path}).getOrCreate()
     assert not hasattr(spark, "_jsparkSession"), "expected a Spark Connect session"
-    pixels = json.load(open(rows_path))
+    with open(rows_path) as rows:
+        pixels = json.load(rows)
     frame = spark.createDataFrame(list(enumerate(pixels)), "id INT, pixels ARRAY<FLOAT>")
     frame.createOrReplaceTempView("rows")
     by_sql = spark.sql("SELECT id, onnx_predict('digits', pixels) AS p FROM rows ORDER BY id")
@@ -29,7 +30,7 @@ def main(model_path: str, rows_path: str) -> None:
     try:
         spark.sql("SELECT onnx_predict('nope', pixels) FROM rows").collect()
         error = None
-    except Exception as e:  # the Connect client's AnalysisException
+    except AnalysisException as e:
         error = {
             "type": type(e).__name__,
             "condition": e.getCondition(),

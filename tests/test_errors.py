@@ -3,13 +3,12 @@ still working afterwards."""
 
 from __future__ import annotations
 
+import model_factory
 import numpy as np
 import pytest
-from pyspark.errors import AnalysisException
-
-import model_factory
 import spark_onnx
 from conftest import DIGITS
+from pyspark.errors import AnalysisException
 
 FLOAT_FEEDS = (
     "float, double, tinyint, smallint, int, array<float> (nested arrays too), array<double> "
@@ -72,9 +71,9 @@ def test_analysis_errors(spark, digits_frame, query, condition, parameters):
     actual = caught.value.getMessageParameters()
     assert {k: actual[k] for k in parameters} == parameters
     assert str(caught.value).startswith(f"[{condition}]")
-    assert spark.sql("SELECT count(onnx_predict('digits', pixels)) FROM digits_test").first()[0] == len(
-        digits_frame.collect()
-    )
+    assert spark.sql("SELECT count(onnx_predict('digits', pixels)) FROM digits_test").first()[
+        0
+    ] == len(digits_frame.collect())
 
 
 def test_unknown_model_lists_the_registered_ones(spark):
@@ -105,7 +104,13 @@ def bad_models(folder):
 
 @pytest.mark.parametrize(
     "case",
-    ["random bytes", "truncated model", "empty file", "invalid graph (unknown operator)", "missing file"],
+    [
+        "random bytes",
+        "truncated model",
+        "empty file",
+        "invalid graph (unknown operator)",
+        "missing file",
+    ],
 )
 def test_registration_errors_fail_on_the_driver(spark, tmp_path, case):
     path, condition = bad_models(tmp_path)[case]

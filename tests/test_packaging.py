@@ -8,7 +8,6 @@ import zipfile
 from pathlib import Path
 
 import pytest
-
 import spark_onnx._jars as jars
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -16,8 +15,18 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def test_wheel_ships_the_extension_and_onnxruntime_jars(tmp_path):
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
-         "-w", str(tmp_path), str(ROOT)],
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "-q",
+            "-w",
+            str(tmp_path),
+            str(ROOT),
+        ],
         check=True,
         timeout=300,
     )

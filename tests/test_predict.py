@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
+import model_factory
 import numpy as np
 import onnxruntime as ort
 import pytest
-from pyspark.sql import functions as F
-from pyspark.sql.types import ArrayType, FloatType, StructField, StructType, DoubleType
-
-import model_factory
 import spark_onnx
 from conftest import DIGITS
+from pyspark.sql import functions as F
+from pyspark.sql.types import ArrayType, DoubleType, FloatType, StructField, StructType
 from spark_onnx.functions import onnx_predict
 
 
@@ -52,10 +51,14 @@ def test_dataframe_function_by_name_and_by_column(digits_frame, digits_direct):
 
 
 def test_accuracy_in_sql_equals_onnxruntime(spark, digits_frame, digits_test, digits_direct):
-    accuracy = spark.sql(
-        """SELECT avg(CAST(array_position(p, array_max(p)) - 1 = label AS DOUBLE)) AS accuracy
+    accuracy = (
+        spark.sql(
+            """SELECT avg(CAST(array_position(p, array_max(p)) - 1 = label AS DOUBLE)) AS accuracy
            FROM (SELECT label, onnx_predict('digits', pixels) AS p FROM digits_test)"""
-    ).first().accuracy
+        )
+        .first()
+        .accuracy
+    )
     assert accuracy == pytest.approx(np.mean(digits_direct.argmax(axis=1) == digits_test[1]))
     assert accuracy > 0.9
 
@@ -91,16 +94,21 @@ def test_two_inputs_in_model_order(spark, tmp_path):
     a = np.arange(30, dtype=np.float32).reshape(10, 3) / 7
     b = np.linspace(-1, 1, 30, dtype=np.float32).reshape(10, 3)
     frame = spark.createDataFrame(
-        [(i, a[i].tolist(), b[i].tolist()) for i in range(10)], "id INT, a ARRAY<FLOAT>, b ARRAY<FLOAT>"
+        [(i, a[i].tolist(), b[i].tolist()) for i in range(10)],
+        "id INT, a ARRAY<FLOAT>, b ARRAY<FLOAT>",
     )
     rows = frame.select("id", onnx_predict("two_inputs", "a", "b").alias("p")).collect()
-    np.testing.assert_array_equal(probabilities(rows), direct(tmp_path / "two_inputs.onnx", {"a": a, "b": b})[0])
+    np.testing.assert_array_equal(
+        probabilities(rows), direct(tmp_path / "two_inputs.onnx", {"a": a, "b": b})[0]
+    )
 
 
 def test_several_outputs_become_a_struct(spark, tmp_path):
     spark_onnx.register(spark, "two_outputs", model_factory.two_outputs(tmp_path))
     x = np.random.default_rng(1).normal(size=(12, 4))
-    frame = spark.createDataFrame([(i, x[i].tolist()) for i in range(12)], "id INT, x ARRAY<DOUBLE>")
+    frame = spark.createDataFrame(
+        [(i, x[i].tolist()) for i in range(12)], "id INT, x ARRAY<DOUBLE>"
+    )
     result = frame.select("id", onnx_predict("two_outputs", "x").alias("out"))
     assert result.schema["out"].dataType == StructType(
         [
@@ -118,7 +126,9 @@ def test_several_outputs_become_a_struct(spark, tmp_path):
 def test_scalar_columns_feed_a_1d_input(spark, tmp_path, column_type):
     spark_onnx.register(spark, "scalar_long", model_factory.scalar_long(tmp_path))
     values = [-5, 0, 7, 1000]
-    frame = spark.createDataFrame([(i, v) for i, v in enumerate(values)], f"id INT, x {column_type}")
+    frame = spark.createDataFrame(
+        [(i, v) for i, v in enumerate(values)], f"id INT, x {column_type}"
+    )
     rows = frame.select("id", onnx_predict("scalar_long", "x").alias("y")).orderBy("id").collect()
     expected = direct(tmp_path / "scalar_long.onnx", {"x": np.array(values, dtype=np.int64)})[0]
     assert [r.y for r in rows] == expected.tolist()

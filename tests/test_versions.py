@@ -4,7 +4,6 @@ against exactly what the Python package installs."""
 from __future__ import annotations
 
 import re
-import tomllib
 import zipfile
 from importlib.metadata import version
 from pathlib import Path
@@ -15,13 +14,9 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def pins() -> dict[str, str]:
-    dependencies = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
-    found = {}
-    for dependency in dependencies:
-        match = re.fullmatch(r"([A-Za-z0-9_.-]+)(?:\[[^\]]*\])?==(.+)", dependency)
-        if match:
-            found[match.group(1)] = match.group(2)
-    return found
+    """Exact pins in pyproject.toml, read the way build.sbt reads them."""
+    text = (ROOT / "pyproject.toml").read_text()
+    return dict(re.findall(r'"([A-Za-z0-9_.-]+)(?:\[[^\]]*\])?==([^";]+)"', text))
 
 
 def jar_build_properties() -> dict[str, str]:

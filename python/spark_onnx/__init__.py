@@ -6,10 +6,10 @@
 >>> spark.sql("SELECT onnx_predict('digits', pixels) FROM images")
 """
 
+from . import functions
 from ._jars import MissingJarError, bundled_jars
 from .config import configure, session
 from .registry import register, registered, unregister
-from . import functions
 
 __version__ = "0.1.0"
 

@@ -20,7 +20,10 @@ def bundled_jars() -> list[str]:
     ort = [j for j in found if j.name.startswith("onnxruntime-")]
     missing = [
         what
-        for what, jars in (("spark-onnx_2.13-<version>.jar", ours), ("onnxruntime-<version>.jar", ort))
+        for what, jars in (
+            ("spark-onnx_2.13-<version>.jar", ours),
+            ("onnxruntime-<version>.jar", ort),
+        )
         if not jars
     ]
     if missing:

@@ -18,7 +18,7 @@ def _models(spark: SparkSession) -> Any:
     models = jvm.sparkonnx.OnnxModels
     # py4j answers a JavaPackage, not an error, for a class that is not on the classpath.
     if type(models).__name__ == "JavaPackage":
-        from ._jars import EXTENSION_CLASS, BUILD_COMMAND
+        from ._jars import BUILD_COMMAND, EXTENSION_CLASS
 
         raise RuntimeError(
             "The spark-onnx jar is not on this session's classpath. Create the session with "

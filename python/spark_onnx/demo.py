@@ -36,7 +36,9 @@ def run(models_dir: str = "models", master: str = "local[2]") -> int:
     spark = spark_onnx.session(master=master, app_name="spark-onnx demo")
     spark.sparkContext.setLogLevel("ERROR")
     spark_onnx.register(spark, "digits", model_path)
-    rows = [(i, int(label), pixels.tolist()) for i, (pixels, label) in enumerate(zip(x_test, y_test))]
+    rows = [
+        (i, int(label), pixels.tolist()) for i, (pixels, label) in enumerate(zip(x_test, y_test))
+    ]
     spark.createDataFrame(rows, "id INT, label INT, pixels ARRAY<FLOAT>").createOrReplaceTempView(
         "digits_test"
     )

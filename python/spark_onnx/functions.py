@@ -3,12 +3,10 @@ works on classic and Spark Connect sessions."""
 
 from __future__ import annotations
 
-from typing import Union
-
 from pyspark.sql import Column
 from pyspark.sql.functions import call_function, col, lit
 
-ColumnOrName = Union[Column, str]
+ColumnOrName = Column | str
 
 
 def onnx_predict(model: str, *inputs: ColumnOrName) -> Column:

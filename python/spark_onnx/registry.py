@@ -54,11 +54,13 @@ def registered(spark: SparkSession) -> list[str]:
     if _jvm.is_classic(spark):
         return _jvm.registered(spark)
     return sorted(
-        key[len(MODEL_CONF_PREFIX) :] for key in spark.conf.getAll if key.startswith(MODEL_CONF_PREFIX)
+        key[len(MODEL_CONF_PREFIX) :]
+        for key in spark.conf.getAll
+        if key.startswith(MODEL_CONF_PREFIX)
     )
 
 
-def _absolute(path: Union[str, "os.PathLike[str]"]) -> str:
+def _absolute(path: str | os.PathLike[str]) -> str:
     text = os.fspath(path)
     # URIs (hdfs://, s3a://, file:) pass through; plain paths are made absolute so executors
     # and servers with another working directory read the same file.
