@@ -11,7 +11,8 @@ import org.apache.spark.sql.SparkSession
 
 import sparkonnx.errors.OnnxErrors
 import sparkonnx.model.{ModelRegistry, OnnxModel}
-import sparkonnx.runtime.{SessionOptions, SessionPool}
+import sparkonnx.runtime.SessionPool
+import sparkonnx.sql.OnnxConf
 
 /**
  * Registers ONNX models with a SparkSession, from Scala or Java. A registered model is
@@ -36,7 +37,7 @@ object OnnxModels {
 
   /** Checks and registers a model given as bytes (e.g. built in memory) as `name`. */
   def register(spark: SparkSession, name: String, bytes: Array[Byte]): OnnxModel = {
-    val model = check(name, s"<${bytes.length} bytes>", bytes)
+    val model = check(spark, name, s"<${bytes.length} bytes>", bytes)
     ModelRegistry.of(spark).put(name, model)
     model
   }
@@ -74,15 +75,21 @@ object OnnxModels {
       case e: IllegalArgumentException =>
         throw OnnxErrors.modelFileNotFound(name, path, e.getMessage)
     }
-    check(name, path, bytes)
+    check(spark, name, path, bytes)
   }
 
   /** Parses the signature and opens an ONNX Runtime session: both must succeed. */
-  private def check(name: String, source: String, bytes: Array[Byte]): OnnxModel = {
+  private def check(
+      spark: SparkSession,
+      name: String,
+      source: String,
+      bytes: Array[Byte]): OnnxModel = {
     val model = try OnnxModel.fromBytes(bytes, source) catch {
       case NonFatal(e) => throw OnnxErrors.invalidModel(name, source, e.getMessage, e)
     }
-    try SessionPool.session(model, SessionOptions()) catch {
+    // The session opened here is the one local-mode tasks reuse (same options, same key).
+    try SessionPool.lease(model.sha256, OnnxConf.sessionOptions(spark), () => bytes).close()
+    catch {
       case e: OrtException => throw OnnxErrors.invalidModel(name, source, e.getMessage, e)
     }
     model

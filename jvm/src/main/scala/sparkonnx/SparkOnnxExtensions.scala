@@ -2,7 +2,7 @@ package sparkonnx
 
 import org.apache.spark.sql.SparkSessionExtensions
 
-import sparkonnx.sql.{FunctionCatalog, ResolveOnnxCalls}
+import sparkonnx.sql.{ExtractOnnxCalls, FunctionCatalog, OnnxEvalStrategy, ResolveOnnxCalls}
 
 /**
  * Enables spark-onnx in a session:
@@ -17,5 +17,7 @@ class SparkOnnxExtensions extends (SparkSessionExtensions => Unit) {
   override def apply(extensions: SparkSessionExtensions): Unit = {
     FunctionCatalog.functions.foreach(extensions.injectFunction)
     extensions.injectResolutionRule(session => ResolveOnnxCalls(session))
+    extensions.injectPreCBORule(_ => ExtractOnnxCalls)
+    extensions.injectPlannerStrategy(session => OnnxEvalStrategy(session))
   }
 }

@@ -43,6 +43,20 @@ private[sparkonnx] object OnnxErrors {
       "tensor" -> spec.name,
       "tensorType" -> s"${spec.elementType.onnxName}${spec.shapeString}"))
 
+  def unknownOutput(model: String, output: String, outputs: Seq[String]): OnnxAnalysisException =
+    new OnnxAnalysisException("ONNX_UNKNOWN_OUTPUT", Map(
+      "model" -> model, "output" -> output, "outputs" -> outputs.mkString(", ")))
+
+  def invalidOption(
+      function: String,
+      option: String,
+      value: String,
+      reason: String,
+      options: Seq[String]): OnnxAnalysisException =
+    new OnnxAnalysisException("ONNX_INVALID_OPTION", Map(
+      "function" -> function, "option" -> option, "value" -> value, "reason" -> reason,
+      "options" -> options.mkString(", ")))
+
   def modelFileNotFound(model: String, path: String, reason: String): OnnxAnalysisException =
     new OnnxAnalysisException("ONNX_MODEL_FILE_NOT_FOUND", Map(
       "model" -> model, "path" -> path, "reason" -> reason))

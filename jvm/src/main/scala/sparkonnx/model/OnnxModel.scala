@@ -5,6 +5,7 @@ import java.security.MessageDigest
 /**
  * An ONNX model as Spark sees it: its bytes, their SHA-256 (the model's identity everywhere,
  * including the executors' session cache) and its signature, read once where it is created.
+ * The bytes stay on the driver: executors get them through a [[ModelBytesSource]].
  *
  * {{{
  *   val model = OnnxModel.fromBytes(java.nio.file.Files.readAllBytes(path), path.toString)
@@ -12,13 +13,13 @@ import java.security.MessageDigest
  * }}}
  */
 final class OnnxModel private (
-    val bytes: Array[Byte],
+    @transient val bytes: Array[Byte],
     val sha256: String,
     val signature: ModelSignature,
     val source: String)
   extends Serializable {
 
-  def sizeBytes: Long = bytes.length.toLong
+  val sizeBytes: Long = bytes.length.toLong
 
   override def equals(other: Any): Boolean = other match {
     case that: OnnxModel => sha256 == that.sha256

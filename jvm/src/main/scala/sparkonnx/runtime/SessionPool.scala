@@ -1,42 +1,138 @@
 package sparkonnx.runtime
 
-import java.util.concurrent.ConcurrentHashMap
 import java.util.concurrent.atomic.AtomicLong
+
+import scala.collection.mutable
 
 import ai.onnxruntime.{OrtEnvironment, OrtSession}
 
-import sparkonnx.model.OnnxModel
-
 /**
  * One `OrtSession` per (model SHA-256, options) per JVM, created on first use and shared by all
- * task threads: `OrtSession.run` is thread-safe. Sessions are closed when the JVM exits.
+ * task threads: `OrtSession.run` is thread-safe. Users hold a [[SessionLease]] while they run;
+ * when the cached models' total size passes the byte budget, the least recently used sessions
+ * nobody holds are closed. Everything left is closed when the JVM exits.
  */
 object SessionPool {
   private final case class Key(sha256: String, options: SessionOptions)
 
+  private final class Entry(val session: OrtSession, val sizeBytes: Long) {
+    var leases = 0
+    var lastUsed = 0L
+    var evicted = false
+  }
+
+  /** Unbounded unless a caller passes a budget (`spark.onnx.sessionCache.maxBytes`). */
+  @volatile private var maxBytes: Long = Long.MaxValue
+
   lazy val environment: OrtEnvironment = OrtEnvironment.getEnvironment()
 
-  private val sessions = new ConcurrentHashMap[Key, OrtSession]()
+  private val entries = mutable.LinkedHashMap.empty[Key, Entry]
+  private var clock = 0L
   private val created = new AtomicLong()
+  private val runs = new AtomicLong()
 
   sys.addShutdownHook(closeAll())
 
-  /** The shared session for `model`; creates it on first call in this JVM. */
-  def session(model: OnnxModel, options: SessionOptions): OrtSession =
-    sessions.computeIfAbsent(Key(model.sha256, options), _ => {
-      val ortOptions = options.toOrt
-      try {
-        val session = environment.createSession(model.bytes, ortOptions)
-        created.incrementAndGet()
-        session
-      } finally ortOptions.close()
-    })
+  /**
+   * Leases the session for the model `sha256`, creating it from `bytes()` if this JVM has none:
+   * the bytes are only fetched (e.g. from a broadcast) when a session must be built.
+   */
+  def lease(
+      sha256: String,
+      options: SessionOptions,
+      bytes: () => Array[Byte],
+      budgetBytes: Long = Long.MaxValue): SessionLease = {
+    val key = Key(sha256, options)
+    val entry = synchronized {
+      maxBytes = budgetBytes
+      entries.getOrElse(key, null)
+    } match {
+      case null => create(key, bytes)
+      case existing => existing
+    }
+    synchronized {
+      entry.leases += 1
+      clock += 1
+      entry.lastUsed = clock
+    }
+    new SessionLease(entry.session, () => release(entry))
+  }
 
-  /** How many sessions this JVM has created since it started (for tests and metrics). */
+  /** Builds outside the lock (it can take seconds); a racing builder's session is dropped. */
+  private def create(key: Key, bytes: () => Array[Byte]): Entry = {
+    val model = bytes()
+    val ortOptions = key.options.toOrt
+    val session = try environment.createSession(model, ortOptions) finally ortOptions.close()
+    synchronized {
+      entries.get(key) match {
+        case Some(winner) =>
+          session.close()
+          winner
+        case None =>
+          created.incrementAndGet()
+          val entry = new Entry(session, model.length.toLong)
+          entries.put(key, entry)
+          evictOverBudget()
+          entry
+      }
+    }
+  }
+
+  private def release(entry: Entry): Unit = synchronized {
+    entry.leases -= 1
+    if (entry.evicted && entry.leases == 0) entry.session.close()
+  }
+
+  /** Closes least recently used sessions until the budget holds; a leased one closes later. */
+  private def evictOverBudget(): Unit = {
+    var total = entries.valuesIterator.map(_.sizeBytes).sum
+    val byAge = entries.toSeq.sortBy(_._2.lastUsed)
+    val newest = byAge.lastOption.map(_._1)
+    byAge.iterator.takeWhile(_ => total > maxBytes).foreach { case (key, entry) =>
+      if (!newest.contains(key)) {
+        entries.remove(key)
+        entry.evicted = true
+        total -= entry.sizeBytes
+        if (entry.leases == 0) entry.session.close()
+      }
+    }
+  }
+
+  /** Sessions this JVM has created since it started (for tests and metrics). */
   def sessionsCreated: Long = created.get()
 
-  def closeAll(): Unit = {
-    sessions.values().forEach(session => session.close())
-    sessions.clear()
+  /** Sessions open in this JVM now. */
+  def sessionsOpen: Int = synchronized(entries.size)
+
+  /** `OrtSession.run` calls made by this JVM since it started (for tests and metrics). */
+  def sessionRuns: Long = runs.get()
+
+  private[runtime] def countRun(): Unit = runs.incrementAndGet()
+
+  def closeAll(): Unit = synchronized {
+    entries.valuesIterator.foreach { entry =>
+      entry.evicted = true
+      if (entry.leases == 0) entry.session.close()
+    }
+    entries.clear()
+  }
+}
+
+/** A session in use; `close()` hands it back to the pool. Not thread-safe: one per task. */
+final class SessionLease private[runtime] (val session: OrtSession, onRelease: () => Unit)
+  extends AutoCloseable {
+  private var released = false
+
+  /** Runs the session, counting the call. */
+  def run(
+      feed: java.util.Map[String, ai.onnxruntime.OnnxTensor],
+      outputs: java.util.Set[String]): OrtSession.Result = {
+    SessionPool.countRun()
+    session.run(feed, outputs)
+  }
+
+  override def close(): Unit = if (!released) {
+    released = true
+    onRelease()
   }
 }

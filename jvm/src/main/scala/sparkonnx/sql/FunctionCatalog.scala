@@ -11,7 +11,8 @@ import org.apache.spark.sql.catalyst.expressions.{Expression, ExpressionInfo}
 object FunctionCatalog {
 
   val functions: Seq[(FunctionIdentifier, ExpressionInfo, FunctionBuilder)] = Seq(
-    function[OnnxPredictCall](OnnxPredict.FunctionName)
+    function[OnnxPredictCall](OnnxPredict.FunctionName),
+    function[TryOnnxPredictCall](OnnxPredict.TryFunctionName)
   )
 
   /** Spark's own builder: arity errors and `ExpressionInfo` from `@ExpressionDescription`. */

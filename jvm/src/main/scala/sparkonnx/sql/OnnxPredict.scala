@@ -1,6 +1,5 @@
 package sparkonnx.sql
 
-import org.apache.spark.TaskContext
 import org.apache.spark.sql.catalyst.InternalRow
 import org.apache.spark.sql.catalyst.expressions.Expression
 import org.apache.spark.sql.catalyst.expressions.codegen.CodegenFallback
@@ -10,10 +9,19 @@ import sparkonnx.runtime.SessionOptions
 import sparkonnx.tensor.ModelBinding
 
 /**
- * A resolved `onnx_predict` call: a model bound to the types of its input columns. Its result
- * type comes from the model's signature. Evaluated here one row at a time.
+ * A resolved `onnx_predict` / `try_onnx_predict` call: a model bound to the types of its input
+ * columns; its result type comes from the model's signature. [[ExtractOnnxCalls]] moves calls
+ * out of projections and filters into batched [[OnnxEvalExec]] operators; `eval` scores one row
+ * and keeps every other position (aggregates, sorts, joins, lambdas) correct.
+ *
+ * @param failOnError false for `try_onnx_predict`: a row that cannot be scored gives null.
  */
-case class OnnxPredict(binding: ModelBinding, children: Seq[Expression])
+case class OnnxPredict(
+    binding: ModelBinding,
+    children: Seq[Expression],
+    failOnError: Boolean,
+    sessionOptions: SessionOptions,
+    batchSize: Option[Int])
   extends Expression with CodegenFallback {
 
   def modelName: String = binding.modelName
@@ -22,7 +30,8 @@ case class OnnxPredict(binding: ModelBinding, children: Seq[Expression])
 
   override def nullable: Boolean = true
 
-  override def prettyName: String = OnnxPredict.FunctionName
+  override def prettyName: String =
+    if (failOnError) OnnxPredict.FunctionName else OnnxPredict.TryFunctionName
 
   override def flatArguments: Iterator[Any] = Iterator(modelName) ++ children
 
@@ -30,15 +39,14 @@ case class OnnxPredict(binding: ModelBinding, children: Seq[Expression])
     s"$prettyName('$modelName', ${children.map(_.sql).mkString(", ")})"
 
   override def eval(input: InternalRow): Any = {
-    val values = new Array[Array[Any]](children.length)
+    val values = new Array[Any](children.length)
     var i = 0
     while (i < children.length) {
-      val value = children(i).eval(input)
-      if (value == null) return null
-      values(i) = Array(value)
+      values(i) = children(i).eval(input)
+      if (values(i) == null) return null
       i += 1
     }
-    binding.score(values, 1, OnnxPredict.sessionOptions())(0)
+    binding.scoreRow(values, sessionOptions, failOnError)
   }
 
   override protected def withNewChildrenInternal(
@@ -47,8 +55,5 @@ case class OnnxPredict(binding: ModelBinding, children: Seq[Expression])
 
 object OnnxPredict {
   val FunctionName = "onnx_predict"
-
-  /** One intra-op thread per task CPU, so concurrent tasks never oversubscribe the cores. */
-  private[sql] def sessionOptions(): SessionOptions =
-    SessionOptions(intraOpThreads = Option(TaskContext.get()).map(_.cpus()).getOrElse(1))
+  val TryFunctionName = "try_onnx_predict"
 }

@@ -11,7 +11,7 @@ import org.apache.spark.sql.types.DataType
  */
 @ExpressionDescription(
   usage = """
-    _FUNC_(model, input1[, input2, ...]) - Runs the registered ONNX model `model` on the given
+    _FUNC_(model, input1[, input2, ...][, options]) - Runs the registered ONNX model `model` on the given
       columns, one column per model input in the model's input order, and returns its output:
       a scalar for a `[N]` output, an array for `[N,k]`, nested arrays for deeper outputs, and
       a struct with one field per output when the model has several. A null input gives a null
@@ -23,6 +23,9 @@ import org.apache.spark.sql.types.DataType
       * input1, input2, ... - columns feeding the model's inputs: numbers or (nested) arrays of
           numbers, booleans or strings. Arrays are flattened and reshaped to the input's dims;
           doubles feed float inputs, integers feed wider integer and floating inputs.
+      * options - optional, last: a constant map<string,string>. `batchSize`: rows per ONNX
+          Runtime call (default spark.onnx.batchSize); `outputs`: comma-separated output names
+          to fetch (ORT computes only what they need).
   """,
   examples = """
     Examples:
@@ -30,10 +33,21 @@ import org.apache.spark.sql.types.DataType
        10
       > SELECT round(aggregate(_FUNC_('digits', array_repeat(8.0D, 64)), 0D, (acc, p) -> acc + p), 4);
        1.0
+      > SELECT size(_FUNC_('digits', array_repeat(1.0F, 64), map('batchSize', '256')));
+       10
   """,
   since = "0.1.0",
   group = "misc_funcs")
-case class OnnxPredictCall(children: Seq[Expression]) extends Expression with Unevaluable {
+case class OnnxPredictCall(children: Seq[Expression]) extends UnboundOnnxCall {
+  override def failOnError: Boolean = true
+
+  override protected def withNewChildrenInternal(
+      newChildren: IndexedSeq[Expression]): OnnxPredictCall = copy(children = newChildren)
+}
+
+/** An `onnx_predict` or `try_onnx_predict` call whose model is not bound yet. */
+trait UnboundOnnxCall extends Expression with Unevaluable {
+  def failOnError: Boolean
 
   override lazy val resolved: Boolean = false
 
@@ -41,8 +55,6 @@ case class OnnxPredictCall(children: Seq[Expression]) extends Expression with Un
 
   override def nullable: Boolean = true
 
-  override def prettyName: String = OnnxPredict.FunctionName
-
-  override protected def withNewChildrenInternal(
-      newChildren: IndexedSeq[Expression]): OnnxPredictCall = copy(children = newChildren)
+  override def prettyName: String =
+    if (failOnError) OnnxPredict.FunctionName else OnnxPredict.TryFunctionName
 }

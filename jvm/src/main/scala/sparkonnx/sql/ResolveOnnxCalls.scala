@@ -9,6 +9,7 @@ import org.apache.spark.sql.types.StringType
 
 import sparkonnx.OnnxModels
 import sparkonnx.errors.OnnxErrors
+import sparkonnx.runtime.ModelShipping
 import sparkonnx.tensor.ModelBinding
 
 /**
@@ -19,10 +20,10 @@ import sparkonnx.tensor.ModelBinding
 case class ResolveOnnxCalls(session: SparkSession) extends Rule[LogicalPlan] {
 
   override def apply(plan: LogicalPlan): LogicalPlan = plan.resolveExpressions {
-    case call: OnnxPredictCall if call.childrenResolved => bind(call)
+    case call: UnboundOnnxCall if call.childrenResolved => bind(call)
   }
 
-  private def bind(call: OnnxPredictCall): OnnxPredict = {
+  private def bind(call: UnboundOnnxCall): OnnxPredict = {
     val modelName = call.children.headOption match {
       case Some(name) if name.foldable && name.dataType == StringType && name.eval() != null =>
         name.eval().toString
@@ -31,9 +32,18 @@ case class ResolveOnnxCalls(session: SparkSession) extends Rule[LogicalPlan] {
       case None => throw OnnxErrors.modelNameNotConstant(call.prettyName, "no argument")
     }
     val model = OnnxModels.lookup(session, modelName)
-    val inputs = call.children.tail
-    val binding = ModelBinding.bind(modelName, model, inputs.map(e => columnName(e) -> e.dataType))
-    OnnxPredict(binding, inputs)
+    val arguments = call.children.tail
+    // A trailing constant map is options, unless the model really takes that many inputs.
+    val hasOptions = arguments.lastOption.exists(CallOptions.isOptions) &&
+      arguments.size == model.signature.inputs.size + 1
+    val inputs = if (hasOptions) arguments.init else arguments
+    val options =
+      if (hasOptions) CallOptions.parse(call.prettyName, arguments.last) else CallOptions()
+    val binding = ModelBinding.bind(modelName, model,
+      ModelShipping.source(session.sparkContext, model),
+      inputs.map(e => columnName(e) -> e.dataType), options.outputs)
+    OnnxPredict(binding, inputs, call.failOnError, OnnxConf.sessionOptions(session),
+      options.batchSize)
   }
 
   /** The column as Spark would name it in a projection: no qualifiers, no expression ids. */

@@ -1,8 +1,9 @@
 package sparkonnx.tensor
 
-import java.nio.{ByteBuffer, ByteOrder}
+import java.nio.ByteBuffer
 
 import ai.onnxruntime.{OnnxJavaType, OnnxTensor, OrtEnvironment}
+import org.apache.spark.sql.catalyst.expressions.UnsafeArrayData
 import org.apache.spark.sql.catalyst.util.{ArrayData, GenericArrayData}
 import org.apache.spark.sql.types._
 
@@ -32,21 +33,36 @@ final class InputEncoder(
   private val isString = spec.elementType == ElementType.StringType
   private val writer = if (isString) null else ElementWriter(leaf, spec.elementType)
   private val mayHoldNulls = elementsMayBeNull(columnType)
+  /** Same element layout in Spark and ONNX: innermost arrays are copied as one block. */
+  private val bulkCopy = depth > 0 && TypeMapping.sameLayout(leaf, spec.elementType)
+  private val elementSize = spec.elementType.byteSize
 
-  /** Encodes `values(0 until rows)`, none of them null, into a new tensor. */
-  def encode(env: OrtEnvironment, values: Array[Any], rows: Int): OnnxTensor = {
+  /** Checks one row's value; None when it fits the input, else the error for that row. */
+  def check(value: Any): Option[RuntimeException] =
+    try {
+      val count = elementsPerRow(value)
+      if (spec.staticRowSize.exists(_ != count)) Some(shapeError(count)) else None
+    } catch { case e: RuntimeException => Some(e) }
+
+  /**
+   * Encodes `values(0 until rows)`, none of them null, into a tensor over `buffer`, which must
+   * stay untouched until the tensor is closed.
+   */
+  def encode(
+      env: OrtEnvironment,
+      values: Array[Any],
+      rows: Int,
+      buffer: DirectBuffer): OnnxTensor = {
     val perRow = elementsPerRow(values(0))
     var r = 1
     while (r < rows) {
       val count = elementsPerRow(values(r))
-      if (count != perRow) {
-        throw OnnxErrors.inputShapeMismatch(model, spec, column, perRow.toString, count)
-      }
+      if (count != perRow) throw shapeError(count, perRow.toString)
       r += 1
     }
     val shape = tensorShape(rows, perRow, values(0))
     if (isString) encodeStrings(env, values, rows, perRow, shape)
-    else encodeNumbers(env, values, rows, perRow, shape)
+    else encodeNumbers(env, values, rows, perRow, shape, buffer)
   }
 
   private def encodeNumbers(
@@ -54,16 +70,19 @@ final class InputEncoder(
       values: Array[Any],
       rows: Int,
       perRow: Int,
-      shape: Array[Long]): OnnxTensor = {
-    val buffer = ByteBuffer.allocateDirect(rows * perRow * spec.elementType.byteSize)
-      .order(ByteOrder.nativeOrder())
+      shape: Array[Long],
+      direct: DirectBuffer): OnnxTensor = {
+    val buffer = direct.reset(rows * perRow * elementSize)
     var r = 0
     if (depth == 0) {
       // Scalars: the batch's values are themselves the array the element writer reads.
       val column = new GenericArrayData(values)
       while (r < rows) { writer.write(column, r, buffer); r += 1 }
     } else {
-      while (r < rows) { writeArray(values(r).asInstanceOf[ArrayData], depth, buffer); r += 1 }
+      while (r < rows) {
+        writeArray(values(r).asInstanceOf[ArrayData], depth, buffer, direct)
+        r += 1
+      }
     }
     buffer.rewind()
     spec.elementType match {
@@ -103,19 +122,33 @@ final class InputEncoder(
     OnnxTensor.createTensor(env, strings, shape)
   }
 
-  private def writeArray(array: ArrayData, level: Int, buffer: ByteBuffer): Unit = {
+  private def writeArray(
+      array: ArrayData,
+      level: Int,
+      buffer: ByteBuffer,
+      direct: DirectBuffer): Unit = {
     val n = array.numElements()
     var i = 0
     if (level == 1) {
-      while (i < n) {
-        if (mayHoldNulls && array.isNullAt(i)) throw OnnxErrors.nullInArray(model, spec, column)
-        writer.write(array, i, buffer)
-        i += 1
+      if (mayHoldNulls) {
+        while (i < n) {
+          if (array.isNullAt(i)) throw OnnxErrors.nullInArray(model, spec, column)
+          i += 1
+        }
+        i = 0
+      }
+      array match {
+        case unsafe: UnsafeArrayData if bulkCopy =>
+          direct.copyFrom(unsafe.getBaseObject,
+            unsafe.getBaseOffset + UnsafeArrayData.calculateHeaderPortionInBytes(n),
+            n * elementSize)
+        case _ =>
+          while (i < n) { writer.write(array, i, buffer); i += 1 }
       }
     } else {
       while (i < n) {
         if (array.isNullAt(i)) throw OnnxErrors.nullInArray(model, spec, column)
-        writeArray(array.getArray(i), level - 1, buffer)
+        writeArray(array.getArray(i), level - 1, buffer, direct)
         i += 1
       }
     }
@@ -150,11 +183,12 @@ final class InputEncoder(
     } else if (dynamic.nonEmpty && depth == dims.length) {
       nestedLengths(first).copyToArray(dims)
     }
-    if (dims.exists(_ < 0) || dims.product != perRow) {
-      throw OnnxErrors.inputShapeMismatch(model, spec, column, expectedPerRow, perRow)
-    }
+    if (dims.exists(_ < 0) || dims.product != perRow) throw shapeError(perRow)
     rows.toLong +: dims
   }
+
+  private def shapeError(actual: Long, expected: String = expectedPerRow) =
+    OnnxErrors.inputShapeMismatch(model, spec, column, expected, actual)
 
   private def expectedPerRow: String = spec.staticRowSize.map(_.toString).getOrElse(
     s"a count that fits ${spec.shapeString}")

@@ -1,23 +1,22 @@
 package sparkonnx.tensor
 
-import ai.onnxruntime.{OnnxTensor, OrtSession}
-import org.apache.spark.sql.catalyst.expressions.GenericInternalRow
 import org.apache.spark.sql.types.{DataType, StructField, StructType}
 
 import sparkonnx.errors.OnnxErrors
-import sparkonnx.model.OnnxModel
+import sparkonnx.model.{ModelBytesSource, OnnxModel, TensorSpec}
 import sparkonnx.runtime.{SessionOptions, SessionPool}
 
 /**
  * A model bound to the Spark types of the columns that feed it: one encoder per input, one
- * decoder per output, and the result type. Binding checks everything knowable before a row
- * is read, so it is done at analysis time; scoring then runs a batch per session call.
+ * decoder per fetched output, and the result type. Binding checks everything knowable before a
+ * row is read, so it is done at analysis time; [[BatchScorer]]s then run it on executors.
  */
 final class ModelBinding private (
     val modelName: String,
     val model: OnnxModel,
-    encoders: Seq[InputEncoder],
-    decoders: Seq[OutputDecoder])
+    val bytesSource: ModelBytesSource,
+    private[tensor] val encoders: Seq[InputEncoder],
+    private[tensor] val decoders: Seq[OutputDecoder])
   extends Serializable {
 
   /** One output: its own type. Several: a struct with a field per output, in model order. */
@@ -25,46 +24,54 @@ final class ModelBinding private (
     if (decoders.size == 1) decoders.head.dataType
     else StructType(decoders.map(d => StructField(d.spec.name, d.dataType, nullable = false)))
 
-  /**
-   * Scores `rows` rows; `inputs(i)(r)` is the value of input i in row r, none of them null.
-   * Returns one result per row.
-   */
-  def score(inputs: Array[Array[Any]], rows: Int, options: SessionOptions): Array[Any] = {
-    val session = SessionPool.session(model, options)
-    val env = SessionPool.environment
-    val feed = new java.util.HashMap[String, OnnxTensor]()
+  /** The rows per run when the model fixes its batch dimension (e.g. exported with batch 1). */
+  val fixedBatchSize: Option[Int] =
+    encoders.map(_.spec.shape.headOption.getOrElse(-1L)).find(_ > 0).map(_.toInt)
+
+  private[tensor] val outputNames: java.util.Set[String] = {
+    val names = new java.util.LinkedHashSet[String]()
+    decoders.foreach(d => names.add(d.spec.name))
+    names
+  }
+
+  /** A scorer holding this JVM's shared session for the model; close it when done. */
+  def newScorer(options: SessionOptions, budgetBytes: Long = Long.MaxValue): BatchScorer =
+    new BatchScorer(this,
+      SessionPool.lease(model.sha256, options, () => bytesSource.bytes(), budgetBytes))
+
+  /** Scores one row (the fallback where a call cannot be batched); no value may be null. */
+  def scoreRow(values: Array[Any], options: SessionOptions, failOnError: Boolean): Any = {
+    val scorer = newScorer(options)
     try {
-      encoders.indices.foreach { i =>
-        feed.put(encoders(i).spec.name, encoders(i).encode(env, inputs(i), rows))
-      }
-      val result = run(session, feed)
-      try decodeAll(result, rows)
-      finally result.close()
-    } finally feed.values().forEach(tensor => tensor.close())
+      val inputs = values.map(v => Array[Any](v))
+      (if (failOnError) scorer.score(inputs, 1) else scorer.tryScore(inputs, 1))(0)
+    } finally scorer.close()
   }
 
-  private def run(session: OrtSession, feed: java.util.Map[String, OnnxTensor]) =
-    try session.run(feed)
-    catch { case e: ai.onnxruntime.OrtException => throw OnnxErrors.runtimeFailure(modelName, e) }
-
-  private def decodeAll(result: OrtSession.Result, rows: Int): Array[Any] = {
-    val columns = decoders.map { decoder =>
-      val value = result.get(decoder.spec.name).orElseThrow(() =>
-        new IllegalStateException(s"model $modelName returned no output ${decoder.spec.name}"))
-      decoder.decode(value.asInstanceOf[OnnxTensor], rows)
-    }
-    if (columns.size == 1) columns.head
-    else Array.tabulate[Any](rows)(r => new GenericInternalRow(columns.map(_(r)).toArray))
+  override def equals(other: Any): Boolean = other match {
+    case that: ModelBinding => modelName == that.modelName && model == that.model &&
+      decoders.map(_.spec) == that.decoders.map(_.spec)
+    case _ => false
   }
+
+  override def hashCode: Int = (modelName, model).hashCode
+
+  override def toString: String = modelName
 }
 
 object ModelBinding {
 
   /**
-   * Binds `model` to columns given as (name for errors, Spark type), in model input order.
-   * Throws the analysis error that names the model, input and column on any mismatch.
+   * Binds `model` to columns given as (name for errors, Spark type), in model input order,
+   * fetching `outputs` (all when empty). Throws the analysis error that names the model, input
+   * and column on any mismatch.
    */
-  def bind(modelName: String, model: OnnxModel, columns: Seq[(String, DataType)]): ModelBinding = {
+  def bind(
+      modelName: String,
+      model: OnnxModel,
+      bytesSource: ModelBytesSource,
+      columns: Seq[(String, DataType)],
+      outputs: Seq[String] = Nil): ModelBinding = {
     val inputs = model.signature.inputs
     if (columns.size != inputs.size) {
       throw OnnxErrors.wrongNumInputs(modelName, inputs, columns.size)
@@ -72,8 +79,18 @@ object ModelBinding {
     val encoders = inputs.zip(columns).map { case (spec, (column, dataType)) =>
       new InputEncoder(modelName, column, spec, dataType)
     }
-    val decoders = model.signature.outputs.map(new OutputDecoder(modelName, _))
-    new ModelBinding(modelName, model, encoders, decoders)
+    val decoders = selectOutputs(modelName, model.signature.outputs, outputs)
+      .map(new OutputDecoder(modelName, _))
+    new ModelBinding(modelName, model, bytesSource, encoders, decoders)
   }
 
+  private def selectOutputs(
+      modelName: String,
+      all: Seq[TensorSpec],
+      wanted: Seq[String]): Seq[TensorSpec] =
+    if (wanted.isEmpty) all
+    else wanted.map { name =>
+      all.find(_.name == name).getOrElse(
+        throw OnnxErrors.unknownOutput(modelName, name, all.map(_.name)))
+    }
 }

@@ -39,6 +39,14 @@ object TypeMapping {
     case _ => None
   }
 
+  /** True when Spark stores `leaf` exactly as ONNX stores `element`, so bytes copy as they are. */
+  def sameLayout(leaf: DataType, element: ElementType): Boolean = (leaf, element) match {
+    case (FloatType, ElementType.Float) | (DoubleType, ElementType.Double) |
+        (LongType, ElementType.Int64) | (IntegerType, ElementType.Int32) |
+        (ShortType, ElementType.Int16) | (ByteType, ElementType.Int8) => true
+    case _ => false
+  }
+
   /** A column type's leaf and how many array levels wrap it. */
   def leafAndDepth(dataType: DataType): (DataType, Int) = dataType match {
     case ArrayType(element, _) =>

@@ -1,0 +1,46 @@
+package sparkonnx.sql
+
+import org.apache.spark.sql.catalyst.expressions.Expression
+import org.apache.spark.sql.catalyst.util.MapData
+import org.apache.spark.sql.types.{MapType, StringType}
+
+import sparkonnx.errors.OnnxErrors
+
+/**
+ * Options of one call, given as a trailing constant `map<string,string>`:
+ * `onnx_predict('m', x, map('batchSize', '64', 'outputs', 'probabilities'))`.
+ */
+final case class CallOptions(batchSize: Option[Int] = None, outputs: Seq[String] = Nil)
+
+object CallOptions {
+  val Names: Seq[String] = Seq("batchSize", "outputs")
+
+  /** True for an argument that can only be options: a constant string-to-string map. */
+  def isOptions(argument: Expression): Boolean = argument.foldable && (argument.dataType match {
+    case MapType(StringType, StringType, _) => true
+    case _ => false
+  })
+
+  def parse(function: String, argument: Expression): CallOptions = {
+    val map = argument.eval().asInstanceOf[MapData]
+    val keys = map.keyArray()
+    val values = map.valueArray()
+    (0 until map.numElements()).foldLeft(CallOptions()) { (options, i) =>
+      val key = keys.getUTF8String(i).toString
+      val value = if (values.isNullAt(i)) "null" else values.getUTF8String(i).toString
+      def invalid(reason: String) =
+        OnnxErrors.invalidOption(function, key, value, reason, Names)
+      key match {
+        case "batchSize" =>
+          val size = value.trim.toIntOption.filter(v => v >= 1 && v <= OnnxConf.MaxBatchSize)
+            .getOrElse(throw invalid(s"must be an integer in [1, ${OnnxConf.MaxBatchSize}]"))
+          options.copy(batchSize = Some(size))
+        case "outputs" =>
+          val names = value.split(",").map(_.trim).filter(_.nonEmpty).toSeq
+          if (names.isEmpty) throw invalid("must name at least one output")
+          options.copy(outputs = names)
+        case _ => throw invalid("unknown option")
+      }
+    }
+  }
+}

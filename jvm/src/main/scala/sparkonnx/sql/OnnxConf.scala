@@ -1,0 +1,40 @@
+package sparkonnx.sql
+
+import org.apache.spark.sql.SparkSession
+
+import sparkonnx.runtime.SessionOptions
+
+/** spark-onnx's settings: session configuration keys, defaults and readers. */
+object OnnxConf {
+  /** Rows per ONNX Runtime call; chosen by benchmarks/bench_mlp.py (see its README). */
+  val BatchSize = "spark.onnx.batchSize"
+  val DefaultBatchSize = 1024
+  val MaxBatchSize = 1 << 20
+
+  /** ORT intra-op threads per session; defaults to `spark.task.cpus`. */
+  val IntraOpThreads = "spark.onnx.intraOpThreads"
+
+  /** Budget for the model bytes of cached sessions per JVM, LRU beyond it. */
+  val SessionCacheMaxBytes = "spark.onnx.sessionCache.maxBytes"
+  val DefaultSessionCacheMaxBytes: Long = 4L << 30
+
+  def batchSize(session: SparkSession): Int =
+    session.conf.getOption(BatchSize).map(parsePositive(BatchSize, _, MaxBatchSize))
+      .getOrElse(DefaultBatchSize)
+
+  def sessionOptions(session: SparkSession): SessionOptions = {
+    val threads = session.conf.getOption(IntraOpThreads)
+      .orElse(session.conf.getOption("spark.task.cpus"))
+      .map(parsePositive(IntraOpThreads, _, 1024))
+      .getOrElse(1)
+    SessionOptions(intraOpThreads = threads)
+  }
+
+  def sessionCacheMaxBytes(session: SparkSession): Long =
+    session.conf.getOption(SessionCacheMaxBytes).map(_.trim.toLong)
+      .getOrElse(DefaultSessionCacheMaxBytes)
+
+  private[sql] def parsePositive(key: String, value: String, max: Int): Int =
+    value.trim.toIntOption.filter(v => v >= 1 && v <= max).getOrElse(
+      throw new IllegalArgumentException(s"$key must be an integer in [1, $max], got '$value'"))
+}

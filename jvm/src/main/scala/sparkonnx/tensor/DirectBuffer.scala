@@ -1,0 +1,33 @@
+package sparkonnx.tensor
+
+import java.nio.{ByteBuffer, ByteOrder}
+
+import org.apache.spark.unsafe.Platform
+
+/**
+ * A native-order direct buffer reused batch after batch by one task; it grows, never shrinks.
+ * ONNX Runtime reads a direct buffer in place, so a tensor made over it costs no copy.
+ */
+private[tensor] final class DirectBuffer {
+  private var buffer: ByteBuffer = ByteBuffer.allocateDirect(0)
+  private var address = 0L
+
+  /** The buffer cleared and sized for `bytes` bytes. */
+  def reset(bytes: Int): ByteBuffer = {
+    if (buffer.capacity() < bytes) {
+      buffer = ByteBuffer.allocateDirect(math.max(bytes, buffer.capacity() * 3 / 2))
+        .order(ByteOrder.nativeOrder())
+      address = Platform.getDirectBufferAddress(buffer)
+    }
+    buffer.clear()
+    buffer.limit(bytes)
+    buffer
+  }
+
+  /** Copies `bytes` bytes from `base + offset` (Unsafe addressing) to the write position. */
+  def copyFrom(base: AnyRef, offset: Long, bytes: Int): Unit = {
+    val position = buffer.position()
+    Platform.copyMemory(base, offset, null, address + position, bytes.toLong)
+    buffer.position(position + bytes)
+  }
+}
