@@ -3,16 +3,53 @@ works on classic and Spark Connect sessions."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from pyspark.sql import Column
-from pyspark.sql.functions import call_function, col, lit
+from pyspark.sql.functions import call_function, col, create_map, lit
 
 ColumnOrName = Column | str
 
 
-def onnx_predict(model: str, *inputs: ColumnOrName) -> Column:
+def onnx_predict(
+    model: str,
+    *inputs: ColumnOrName,
+    batch_size: int | None = None,
+    outputs: Sequence[str] | None = None,
+) -> Column:
     """Runs the registered ONNX model `model` on `inputs`, one column per model input.
+
+    `batch_size` overrides `spark.onnx.batchSize` for this call; `outputs` fetches only the named
+    outputs (ONNX Runtime then computes only what they need).
 
     >>> df.select(onnx_predict("digits", "pixels").alias("probabilities"))
     """
+    return _call("onnx_predict", model, inputs, batch_size, outputs)
+
+
+def try_onnx_predict(
+    model: str,
+    *inputs: ColumnOrName,
+    batch_size: int | None = None,
+    outputs: Sequence[str] | None = None,
+) -> Column:
+    """Like `onnx_predict`, but a row that cannot be scored gives null instead of an error."""
+    return _call("try_onnx_predict", model, inputs, batch_size, outputs)
+
+
+def _call(
+    function: str,
+    model: str,
+    inputs: Sequence[ColumnOrName],
+    batch_size: int | None,
+    outputs: Sequence[str] | None,
+) -> Column:
     columns = [c if isinstance(c, Column) else col(c) for c in inputs]
-    return call_function("onnx_predict", lit(model), *columns)
+    options = {}
+    if batch_size is not None:
+        options["batchSize"] = str(batch_size)
+    if outputs:
+        options["outputs"] = ",".join(outputs)
+    if options:
+        columns.append(create_map(*[lit(x) for kv in sorted(options.items()) for x in kv]))
+    return call_function(function, lit(model), *columns)

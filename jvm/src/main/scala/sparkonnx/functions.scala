@@ -1,7 +1,7 @@
 package sparkonnx
 
 import org.apache.spark.sql.Column
-import org.apache.spark.sql.functions.{call_function, col, lit}
+import org.apache.spark.sql.functions.{call_function, col, lit, map}
 
 /**
  * DataFrame functions. Each calls the registered SQL function by name, so it works on classic
@@ -9,15 +9,39 @@ import org.apache.spark.sql.functions.{call_function, col, lit}
  * {{{
  *   import sparkonnx.functions._
  *   df.select(onnx_predict("digits", $"pixels"))
+ *   df.select(try_onnx_predict("digits", Seq($"pixels"), Map("batchSize" -> "256")))
  * }}}
  */
 object functions {
 
   /** Runs the registered model `model` on `inputs`, one column per model input. */
   def onnx_predict(model: String, inputs: Column*): Column =
-    call_function("onnx_predict", lit(model) +: inputs: _*)
+    call("onnx_predict", model, inputs, Map.empty)
 
   /** Same as above, with input columns given by name. */
   def onnx_predict(model: String, input: String, moreInputs: String*): Column =
     onnx_predict(model, (input +: moreInputs).map(col): _*)
+
+  /** With call options: `batchSize`, `outputs` (comma-separated output names). */
+  def onnx_predict(model: String, inputs: Seq[Column], options: Map[String, String]): Column =
+    call("onnx_predict", model, inputs, options)
+
+  /** Like `onnx_predict`, but rows that cannot be scored give null instead of an error. */
+  def try_onnx_predict(model: String, inputs: Column*): Column =
+    call("try_onnx_predict", model, inputs, Map.empty)
+
+  /** `try_onnx_predict` with call options. */
+  def try_onnx_predict(model: String, inputs: Seq[Column], options: Map[String, String]): Column =
+    call("try_onnx_predict", model, inputs, options)
+
+  private def call(
+      function: String,
+      model: String,
+      inputs: Seq[Column],
+      options: Map[String, String]): Column = {
+    val optionColumn =
+      if (options.isEmpty) Nil
+      else Seq(map(options.toSeq.sortBy(_._1).flatMap { case (k, v) => Seq(lit(k), lit(v)) }: _*))
+    call_function(function, (lit(model) +: inputs) ++ optionColumn: _*)
+  }
 }
