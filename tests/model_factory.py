@@ -94,3 +94,16 @@ def unknown_operator(folder: Path) -> Path:
     path = folder / "unknown_operator.onnx"
     onnx.save(model, path)
     return path
+
+
+def fixed_batch_of_one(folder: Path) -> Path:
+    """x float[1,4] -> y float[1,4] = 2x: a model exported with its batch dimension fixed."""
+    two = helper.make_tensor("two", TensorProto.FLOAT, [], [2.0])
+    graph = helper.make_graph(
+        [helper.make_node("Mul", ["x", "two"], ["y"])],
+        "fixed_batch_of_one",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 4])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 4])],
+        [two],
+    )
+    return save(graph, folder / "fixed_batch_of_one.onnx")
