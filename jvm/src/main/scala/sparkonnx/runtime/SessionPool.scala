@@ -45,17 +45,18 @@ object SessionPool {
     val key = Key(sha256, options)
     val entry = synchronized {
       maxBytes = budgetBytes
-      entries.getOrElse(key, null)
-    } match {
-      case null => create(key, bytes)
-      case existing => existing
+      entries.get(key).map(take).orNull
     }
-    synchronized {
-      entry.leases += 1
-      clock += 1
-      entry.lastUsed = clock
-    }
-    new SessionLease(entry.session, () => release(entry))
+    val leased = if (entry != null) entry else create(key, bytes)
+    new SessionLease(leased.session, () => release(leased))
+  }
+
+  /** Marks `entry` used and leased; callers hold the lock. */
+  private def take(entry: Entry): Entry = {
+    entry.leases += 1
+    clock += 1
+    entry.lastUsed = clock
+    entry
   }
 
   /** Builds outside the lock (it can take seconds); a racing builder's session is dropped. */
@@ -67,10 +68,10 @@ object SessionPool {
       entries.get(key) match {
         case Some(winner) =>
           session.close()
-          winner
+          take(winner)
         case None =>
           created.incrementAndGet()
-          val entry = new Entry(session, model.length.toLong)
+          val entry = take(new Entry(session, model.length.toLong))
           entries.put(key, entry)
           evictOverBudget()
           entry
@@ -83,18 +84,18 @@ object SessionPool {
     if (entry.evicted && entry.leases == 0) entry.session.close()
   }
 
-  /** Closes least recently used sessions until the budget holds; a leased one closes later. */
+  /**
+   * Drops least recently used sessions until the budget holds, never the newest one. A leased
+   * session is closed by its last release; an idle one now.
+   */
   private def evictOverBudget(): Unit = {
     var total = entries.valuesIterator.map(_.sizeBytes).sum
-    val byAge = entries.toSeq.sortBy(_._2.lastUsed)
-    val newest = byAge.lastOption.map(_._1)
+    val byAge = entries.toSeq.sortBy(_._2.lastUsed).dropRight(1)
     byAge.iterator.takeWhile(_ => total > maxBytes).foreach { case (key, entry) =>
-      if (!newest.contains(key)) {
-        entries.remove(key)
-        entry.evicted = true
-        total -= entry.sizeBytes
-        if (entry.leases == 0) entry.session.close()
-      }
+      entries.remove(key)
+      entry.evicted = true
+      total -= entry.sizeBytes
+      if (entry.leases == 0) entry.session.close()
     }
   }
 
