@@ -33,6 +33,7 @@ def main(model_path: str, rows_path: str) -> None:
     except AnalysisException as e:
         error = {
             "type": type(e).__name__,
+            "typed": isinstance(e, spark_onnx.errors.ModelNotFound),
             "condition": e.getCondition(),
             "parameters": e.getMessageParameters(),
         }
@@ -42,7 +43,8 @@ def main(model_path: str, rows_path: str) -> None:
                 "sql": [r.p for r in by_sql.collect()],
                 "function": [r.p for r in by_function.collect()],
                 "registered": [r.p for r in by_register.collect()],
-                "names": spark_onnx.registered(spark),
+                "names": list(spark_onnx.registered(spark)),
+                "input_shape": list(spark_onnx.describe(spark, "digits").inputs[0].shape),
                 "error": error,
             }
         )

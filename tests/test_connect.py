@@ -33,6 +33,8 @@ def test_onnx_predict_on_spark_connect(tmp_path, digits_test, digits_direct):
     for way in ("sql", "function", "registered"):
         np.testing.assert_array_equal(np.array(result[way], dtype=np.float32), digits_direct[:40])
     assert {"digits", "digits_registered"} <= set(result["names"])
-    assert result["error"]["type"] == "AnalysisException"
+    assert result["input_shape"] == [-1, 64]
+    assert result["error"]["type"] == "ModelNotFound"
+    assert result["error"]["typed"] is True
     assert result["error"]["condition"] == "ONNX_MODEL_NOT_FOUND"
     assert result["error"]["parameters"]["model"] == "nope"

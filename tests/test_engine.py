@@ -18,12 +18,16 @@ def by_id(rows, column="p"):
 
 @pytest.mark.parametrize("batch_size", [1, 7, 1024])
 def test_any_batch_size_gives_the_same_bits(digits_frame, digits_direct, batch_size):
-    scored = digits_frame.select("id", onnx_predict("digits", "pixels", batch_size=batch_size).alias("p"))
+    scored = digits_frame.select(
+        "id", onnx_predict("digits", "pixels", batch_size=batch_size).alias("p")
+    )
     np.testing.assert_array_equal(by_id(scored.collect()), digits_direct)
 
 
 def test_explain_shows_the_batched_operator(digits_frame):
-    plan = digits_frame.select(onnx_predict("digits", "pixels", batch_size=64))._jdf.queryExecution()
+    plan = digits_frame.select(
+        onnx_predict("digits", "pixels", batch_size=64)
+    )._jdf.queryExecution()
     assert "OnnxEval [onnx_predict(digits, batchSize=64)]" in plan.toString()
 
 
@@ -61,7 +65,9 @@ def test_try_onnx_predict_nulls_bad_rows_only(spark, digits_test, digits_direct)
     x = digits_test[0]
     rows = [(0, x[0].tolist()), (1, x[1][:63].tolist()), (2, None), (3, x[3].tolist())]
     frame = spark.createDataFrame(rows, "id INT, pixels ARRAY<FLOAT>").coalesce(1)
-    result = frame.select("id", try_onnx_predict("digits", "pixels").alias("p")).orderBy("id").collect()
+    result = (
+        frame.select("id", try_onnx_predict("digits", "pixels").alias("p")).orderBy("id").collect()
+    )
     assert [r.id for r in result] == [0, 1, 2, 3]
     assert result[1].p is None and result[2].p is None
     np.testing.assert_array_equal(np.array(result[0].p, dtype=np.float32), digits_direct[0])
@@ -72,7 +78,9 @@ def test_fetch_named_outputs_only(spark, tmp_path):
     spark_onnx.register(spark, "two_outputs", model_factory.two_outputs(tmp_path))
     x = np.random.default_rng(2).normal(size=(6, 4))
     frame = spark.createDataFrame([(i, x[i].tolist()) for i in range(6)], "id INT, x ARRAY<DOUBLE>")
-    rows = frame.select("id", onnx_predict("two_outputs", "x", outputs=["total"]).alias("t")).collect()
+    rows = frame.select(
+        "id", onnx_predict("two_outputs", "x", outputs=["total"]).alias("t")
+    ).collect()
     session = ort.InferenceSession(str(tmp_path / "two_outputs.onnx"))
     (total,) = session.run(["total"], {"x": x})
     np.testing.assert_array_equal([r.t for r in sorted(rows, key=lambda r: r.id)], total)

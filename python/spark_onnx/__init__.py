@@ -6,18 +6,27 @@
 >>> spark.sql("SELECT onnx_predict('digits', pixels) FROM images")
 """
 
-from . import functions
+from . import errors, functions
 from ._jars import MissingJarError, bundled_jars
 from .config import configure, session
-from .registry import register, registered, unregister
+from .model import ModelInfo, OnnxModel, TensorInfo, load
+from .registry import describe, register, registered, unregister
+
+errors.install()
 
 __version__ = "0.1.0"
 
 __all__ = [
     "MissingJarError",
+    "ModelInfo",
+    "OnnxModel",
+    "TensorInfo",
     "bundled_jars",
     "configure",
+    "describe",
+    "errors",
     "functions",
+    "load",
     "register",
     "registered",
     "session",

@@ -10,18 +10,21 @@ from pyspark.sql import SparkSession
 
 from . import _jvm
 from .config import MODEL_CONF_PREFIX
+from .model import ModelInfo, OnnxModel
 
-ModelSource = Union[str, "os.PathLike[str]", bytes]
+ModelSource = Union[str, "os.PathLike[str]", bytes, OnnxModel]
 
 
 def register(spark: SparkSession, name: str, model: ModelSource) -> None:
-    """Registers `model` (a path or URI, or the model's bytes) as `name` in `spark`.
+    """Registers `model` (a path or URI, the model's bytes, or an `OnnxModel`) as `name`.
 
     The model is read and checked on the driver now: a missing or invalid file raises an
     `AnalysisException` with condition ONNX_MODEL_FILE_NOT_FOUND or ONNX_INVALID_MODEL.
     On a Spark Connect session the path is registered through the session configuration and
     must be readable by the Spark server.
     """
+    if isinstance(model, OnnxModel):
+        model = model.bytes
     if isinstance(model, (bytes, bytearray)):
         if not _jvm.is_classic(spark):
             raise TypeError(
@@ -49,8 +52,18 @@ def unregister(spark: SparkSession, name: str) -> bool:
     return present
 
 
-def registered(spark: SparkSession) -> list[str]:
-    """Names of the models `spark` can call: registered and configured ones."""
+def registered(spark: SparkSession) -> dict[str, ModelInfo]:
+    """The models `spark` can call, registered and configured ones, with their signatures."""
+    return {name: describe(spark, name) for name in _names(spark)}
+
+
+def describe(spark: SparkSession, name: str) -> ModelInfo:
+    """The signature of the model registered as `name`, as the JVM read it."""
+    row = spark.sql("SELECT onnx_model_info(:name) AS info", args={"name": name}).first()
+    return ModelInfo.from_json(row.info)
+
+
+def _names(spark: SparkSession) -> list[str]:
     if _jvm.is_classic(spark):
         return _jvm.registered(spark)
     return sorted(

@@ -10,7 +10,7 @@ import org.apache.hadoop.fs.Path
 import org.apache.spark.sql.SparkSession
 
 import sparkonnx.errors.OnnxErrors
-import sparkonnx.model.{ModelRegistry, OnnxModel}
+import sparkonnx.model.{ModelRegistry, OnnxModel, SignatureJson}
 import sparkonnx.runtime.SessionPool
 import sparkonnx.sql.OnnxConf
 
@@ -56,6 +56,9 @@ object OnnxModels {
 
   /** Java-friendly [[registered]]. */
   def registeredNames(spark: SparkSession): java.util.List[String] = registered(spark).asJava
+
+  /** The signature of the model registered as `name`, as JSON (inputs, outputs, opsets...). */
+  def describe(spark: SparkSession, name: String): String = SignatureJson(lookup(spark, name))
 
   /** The model registered as `name`; throws `ONNX_MODEL_NOT_FOUND` if there is none. */
   def lookup(spark: SparkSession, name: String): OnnxModel =

@@ -2,7 +2,8 @@ package sparkonnx
 
 import org.apache.spark.sql.SparkSessionExtensions
 
-import sparkonnx.sql.{ExtractOnnxCalls, FunctionCatalog, OnnxEvalStrategy, ResolveOnnxCalls}
+import sparkonnx.sql.{ExtractOnnxCalls, FunctionCatalog, OnnxEvalStrategy, ResolveOnnxCalls,
+  ResolveOnnxModelInfo}
 
 /**
  * Enables spark-onnx in a session:
@@ -17,6 +18,7 @@ class SparkOnnxExtensions extends (SparkSessionExtensions => Unit) {
   override def apply(extensions: SparkSessionExtensions): Unit = {
     FunctionCatalog.functions.foreach(extensions.injectFunction)
     extensions.injectResolutionRule(session => ResolveOnnxCalls(session))
+    extensions.injectResolutionRule(session => ResolveOnnxModelInfo(session))
     extensions.injectPreCBORule(_ => ExtractOnnxCalls)
     extensions.injectPlannerStrategy(session => OnnxEvalStrategy(session))
   }

@@ -12,7 +12,8 @@ object FunctionCatalog {
 
   val functions: Seq[(FunctionIdentifier, ExpressionInfo, FunctionBuilder)] = Seq(
     function[OnnxPredictCall](OnnxPredict.FunctionName),
-    function[TryOnnxPredictCall](OnnxPredict.TryFunctionName)
+    function[TryOnnxPredictCall](OnnxPredict.TryFunctionName),
+    function[OnnxModelInfoCall]("onnx_model_info")
   )
 
   /** Spark's own builder: arity errors and `ExpressionInfo` from `@ExpressionDescription`. */

@@ -1,0 +1,179 @@
+"""spark-onnx errors as typed Python exceptions.
+
+Every JVM error condition of spark-onnx (see `error-conditions.json`) surfaces as one of the
+classes below, each a subclass of the matching `pyspark.errors` class, on classic and Spark
+Connect sessions alike:
+
+>>> try:
+...     spark.sql("SELECT onnx_predict('nope', x) FROM t").collect()
+... except spark_onnx.errors.ModelNotFound as e:
+...     e.getCondition(), e.getMessageParameters()["model"]
+('ONNX_MODEL_NOT_FOUND', 'nope')
+
+PySpark builds its own exception from a JVM error; `install()` (run on `import spark_onnx`)
+wraps PySpark's converters so ours come out instead, the way Delta Lake's Python package does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from pyspark.errors import AnalysisException, PySparkException, SparkRuntimeException
+
+
+class SparkOnnxError(PySparkException):
+    """Base of every spark-onnx error; `getCondition()` and `getMessageParameters()` work."""
+
+    def getMessage(self) -> str:
+        # Classic PySpark formats from Spark's own registry, which does not know our
+        # conditions: the JVM's message (`_desc`) already is the formatted one.
+        desc = getattr(self, "_desc", None)
+        return desc if desc is not None else super().getMessage()
+
+
+class ModelNotFound(SparkOnnxError, AnalysisException):
+    """ONNX_MODEL_NOT_FOUND: no model is registered under the name."""
+
+
+class InputMismatch(SparkOnnxError, AnalysisException):
+    """The columns cannot feed the model: count, types, struct fields or a non-constant name."""
+
+
+class UnknownOutput(SparkOnnxError, AnalysisException):
+    """ONNX_UNKNOWN_OUTPUT: an `outputs` option names an output the model does not have."""
+
+
+class InvalidOption(SparkOnnxError, AnalysisException):
+    """ONNX_INVALID_OPTION: a call option is unknown or has a bad value."""
+
+
+class UnsupportedTensorType(SparkOnnxError, AnalysisException):
+    """ONNX_UNSUPPORTED_TENSOR_TYPE: an input or output type Spark cannot carry."""
+
+
+class ModelFileNotFound(SparkOnnxError, AnalysisException):
+    """ONNX_MODEL_FILE_NOT_FOUND: the model path does not exist or cannot be read."""
+
+
+class InvalidModel(SparkOnnxError, AnalysisException):
+    """ONNX_INVALID_MODEL: the bytes are not a model ONNX Runtime can load."""
+
+
+class InputShapeMismatch(SparkOnnxError, SparkRuntimeException):
+    """ONNX_INPUT_SHAPE_MISMATCH: a row's values do not fit the input's shape."""
+
+
+class InvalidInputValue(SparkOnnxError, SparkRuntimeException):
+    """A value the input cannot take: a null inside an array, or out of the type's range."""
+
+
+class RuntimeFailure(SparkOnnxError, SparkRuntimeException):
+    """ONNX_RUNTIME_FAILURE: ONNX Runtime failed while running the model."""
+
+
+CONDITIONS: dict[str, type[SparkOnnxError]] = {
+    "ONNX_MODEL_NOT_FOUND": ModelNotFound,
+    "ONNX_MODEL_NAME_NOT_CONSTANT": InputMismatch,
+    "ONNX_WRONG_NUM_INPUTS": InputMismatch,
+    "ONNX_INPUT_TYPE_MISMATCH": InputMismatch,
+    "ONNX_INPUT_FIELDS_MISMATCH": InputMismatch,
+    "ONNX_UNKNOWN_OUTPUT": UnknownOutput,
+    "ONNX_INVALID_OPTION": InvalidOption,
+    "ONNX_UNSUPPORTED_TENSOR_TYPE": UnsupportedTensorType,
+    "ONNX_MODEL_FILE_NOT_FOUND": ModelFileNotFound,
+    "ONNX_INVALID_MODEL": InvalidModel,
+    "ONNX_INPUT_SHAPE_MISMATCH": InputShapeMismatch,
+    "ONNX_NULL_IN_ARRAY": InvalidInputValue,
+    "ONNX_VALUE_OUT_OF_RANGE": InvalidInputValue,
+    "ONNX_RUNTIME_FAILURE": RuntimeFailure,
+}
+
+_typed_classes: dict[tuple[type, type], type] = {}
+
+
+def _typed(condition: str | None, flavors: dict[type, type]) -> type | None:
+    """The class to raise for `condition`: ours, mixed into PySpark's class for the session
+    flavor (classic or Connect), so both `except` clauses catch it."""
+    ours = CONDITIONS.get(condition or "")
+    if ours is None:
+        return None
+    base = next(flavor for parent, flavor in flavors.items() if issubclass(ours, parent))
+    key = (ours, base)
+    if key not in _typed_classes:
+        _typed_classes[key] = type(ours.__name__, (ours, base), {"__module__": __name__})
+    return _typed_classes[key]
+
+
+def _classic_flavors() -> dict[type, type]:
+    from pyspark.errors.exceptions import captured
+
+    return {
+        AnalysisException: captured.AnalysisException,
+        SparkRuntimeException: captured.SparkRuntimeException,
+    }
+
+
+def _connect_flavors() -> dict[type, type]:
+    from pyspark.errors.exceptions import connect
+
+    return {
+        AnalysisException: connect.AnalysisException,
+        SparkRuntimeException: connect.SparkRuntimeException,
+    }
+
+
+def _classic_converter(original: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    def convert(java_exception: Any) -> Any:
+        from py4j.java_gateway import is_instance_of
+        from pyspark import SparkContext
+
+        gateway = SparkContext._gateway
+        if gateway is not None and is_instance_of(
+            gateway, java_exception, "org.apache.spark.SparkThrowable"
+        ):
+            condition = SparkContext._jvm.PythonErrorUtils.getCondition(java_exception)
+            typed = _typed(condition, _classic_flavors())
+            if typed is not None:
+                return typed(origin=java_exception)
+        return original(java_exception)
+
+    return convert
+
+
+def _connect_converter(original: Callable[..., Any]) -> Callable[..., Any]:
+    def convert(*args: Any, **kwargs: Any) -> Any:
+        converted = original(*args, **kwargs)
+        typed = _typed(getattr(converted, "_errorClass", None), _connect_flavors())
+        if typed is None:
+            return converted
+        # Connect exceptions all share one constructor's state: carry it over as it is.
+        exception = typed.__new__(typed)
+        exception.__dict__.update(converted.__dict__)
+        exception.args = converted.args
+        return exception
+
+    return convert
+
+
+def _patch(module: Any, name: str, make: Callable[[Any], Any]) -> None:
+    original = getattr(module, name)
+    if getattr(original, "_spark_onnx", False):
+        return
+    converter = make(original)
+    converter._spark_onnx = True
+    setattr(module, name, converter)
+
+
+def install() -> None:
+    """Makes PySpark raise spark-onnx's typed exceptions. Idempotent."""
+    from pyspark.errors.exceptions import captured
+
+    _patch(captured, "convert_exception", _classic_converter)
+    try:
+        from pyspark.errors.exceptions import connect
+        from pyspark.sql.connect.client import core
+    except ImportError:  # Spark Connect's client dependencies are not installed
+        return
+    _patch(connect, "convert_exception", _connect_converter)
+    _patch(core, "convert_exception", _connect_converter)

@@ -1,0 +1,157 @@
+"""ONNX models on the Python side: load, inspect, save. Nothing here touches Spark."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Union
+
+import onnx
+
+PathOrBytes = Union[str, "os.PathLike[str]", bytes, bytearray]
+
+
+@dataclass(frozen=True)
+class TensorInfo:
+    """One input or output: name, element type (ONNX name, e.g. "float") and shape.
+
+    Dynamic dimensions (symbolic or unknown) are -1, as the JVM side reports them.
+    """
+
+    name: str
+    element_type: str
+    shape: tuple[int, ...]
+
+    def __str__(self) -> str:
+        dims = ",".join("?" if d < 0 else str(d) for d in self.shape)
+        return f"{self.name}: {self.element_type}[{dims}]"
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    """A registered model's signature as the JVM read it (`onnx_model_info` in SQL)."""
+
+    sha256: str
+    size_bytes: int
+    producer: str
+    opset: dict[str, int]
+    inputs: tuple[TensorInfo, ...]
+    outputs: tuple[TensorInfo, ...]
+
+    @staticmethod
+    def from_json(text: str) -> ModelInfo:
+        data = json.loads(text)
+
+        def tensors(key: str) -> tuple[TensorInfo, ...]:
+            return tuple(
+                TensorInfo(t["name"], t["elementType"], tuple(t["shape"])) for t in data[key]
+            )
+
+        return ModelInfo(
+            data["sha256"],
+            data["sizeBytes"],
+            data["producer"],
+            data["opsets"],
+            tensors("inputs"),
+            tensors("outputs"),
+        )
+
+
+class OnnxModel:
+    """An ONNX model held in memory, with its signature read once.
+
+    >>> model = spark_onnx.load("models/digits.onnx")
+    >>> model.inputs
+    (TensorInfo(name='pixels', element_type='float', shape=(-1, 64)),)
+    >>> print(model.summary())
+    """
+
+    def __init__(self, data: bytes, source: str = "<bytes>") -> None:
+        self._bytes = bytes(data)
+        self.source = source
+        try:
+            proto = onnx.load_model_from_string(self._bytes)
+        except Exception as e:  # protobuf raises DecodeError, onnx raises its own errors
+            raise ValueError(f"{source} is not a valid ONNX model: {e}") from e
+        if not proto.graph.output:
+            raise ValueError(f"{source} is not a valid ONNX model: the graph has no outputs")
+        weights = {t.name for t in proto.graph.initializer}
+        weights |= {t.values.name for t in proto.graph.sparse_initializer}
+        self.inputs = tuple(_tensor_info(v) for v in proto.graph.input if v.name not in weights)
+        self.outputs = tuple(_tensor_info(v) for v in proto.graph.output)
+        self.opset = {o.domain or "ai.onnx": o.version for o in proto.opset_import}
+        self.producer = proto.producer_name
+        self.ir_version = proto.ir_version
+        self.sha256 = hashlib.sha256(self._bytes).hexdigest()
+
+    @property
+    def bytes(self) -> bytes:
+        """The serialized model, exactly as loaded."""
+        return self._bytes
+
+    @property
+    def size_bytes(self) -> int:
+        return len(self._bytes)
+
+    def save(self, path: str | os.PathLike[str]) -> Path:
+        """Writes the model to `path`; returns it."""
+        target = Path(path)
+        target.write_bytes(self._bytes)
+        return target
+
+    def summary(self) -> str:
+        """A readable table of the model's inputs and outputs."""
+        lines = [
+            f"ONNX model {self.source}",
+            f"  sha256 {self.sha256[:16]}…  {self.size_bytes:,} bytes  IR {self.ir_version}",
+            f"  opsets {', '.join(f'{d} {v}' for d, v in sorted(self.opset.items()))}",
+            f"  producer {self.producer or '(unknown)'}",
+        ]
+        for role, tensors in (("input ", self.inputs), ("output", self.outputs)):
+            lines += [f"  {role}  {tensor}" for tensor in tensors]
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        inputs = ", ".join(map(str, self.inputs))
+        outputs = ", ".join(map(str, self.outputs))
+        return f"OnnxModel({self.source!r}, inputs=({inputs}), outputs=({outputs}))"
+
+
+def load(model: PathOrBytes) -> OnnxModel:
+    """Reads an ONNX model from a path or from its bytes."""
+    if isinstance(model, (bytes, bytearray)):
+        return OnnxModel(bytes(model))
+    path = Path(os.fspath(model))
+    return OnnxModel(path.read_bytes(), str(path))
+
+
+def _tensor_info(value: onnx.ValueInfoProto) -> TensorInfo:
+    kind = value.type.WhichOneof("value")
+    if kind != "tensor_type":
+        return TensorInfo(value.name, kind or "undefined", ())
+    tensor = value.type.tensor_type
+    shape = tuple(d.dim_value if d.HasField("dim_value") else -1 for d in tensor.shape.dim)
+    element = _ELEMENT_NAMES.get(tensor.elem_type, f"onnx_type_{tensor.elem_type}")
+    return TensorInfo(value.name, element, shape)
+
+
+# The JVM's names for ONNX element types (TensorProto.DataType codes).
+_ELEMENT_NAMES = {
+    1: "float",
+    2: "uint8",
+    3: "int8",
+    4: "uint16",
+    5: "int16",
+    6: "int32",
+    7: "int64",
+    8: "string",
+    9: "bool",
+    10: "float16",
+    11: "double",
+    12: "uint32",
+    13: "uint64",
+    16: "bfloat16",
+}
