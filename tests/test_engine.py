@@ -3,11 +3,10 @@ fixed-batch models. Expected values: onnxruntime run directly."""
 
 from __future__ import annotations
 
+import model_factory
 import numpy as np
 import onnxruntime as ort
 import pytest
-
-import model_factory
 import spark_onnx
 from spark_onnx.functions import onnx_predict, try_onnx_predict
 
@@ -42,8 +41,10 @@ POSITIONS = {
         "order",
     ),
     "case when": (
-        "SELECT id, CASE WHEN label >= 0 THEN array_max(onnx_predict('digits', pixels)) END AS v "
-        "FROM digits_test",
+        (
+            "SELECT id, CASE WHEN label >= 0 THEN array_max(onnx_predict('digits', pixels)) END"
+            " AS v FROM digits_test"
+        ),
         "max",
     ),
 }

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from pyspark.errors import AnalysisException, SparkRuntimeException
-
 import spark_onnx
+from pyspark.errors import AnalysisException, SparkRuntimeException
 from spark_onnx import errors
 
 CASES = [
