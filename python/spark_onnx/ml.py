@@ -1,0 +1,191 @@
+"""Spark ML stages: thin wrappers over the Scala stages in `sparkonnx.ml` (Scala owns the
+Params; a parity test checks these declarations match)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pyspark import keyword_only
+from pyspark.ml.param import Param, Params, TypeConverters
+from pyspark.ml.util import JavaMLReadable, JavaMLReader, JavaMLWritable
+from pyspark.ml.wrapper import JavaTransformer
+
+from .model import OnnxModel
+
+
+class _SparkOnnxReader(JavaMLReader):
+    """Loads our stages: the JVM class lives in `sparkonnx.ml`, not `org.apache.spark.ml`."""
+
+    @classmethod
+    def _java_loader_class(cls, clazz: type) -> str:
+        return f"sparkonnx.ml.{clazz.__name__}"
+
+
+class OnnxTransformer(JavaTransformer, JavaMLReadable["OnnxTransformer"], JavaMLWritable):
+    """Runs an ONNX model as a pipeline stage, on the batched `onnx_predict` engine.
+
+    The model is held by the stage (`modelPath` or `model`) or registered in the session
+    (`modelName`). Saving the stage, or a pipeline holding it, stores the model bytes too.
+
+    >>> scorer = OnnxTransformer(modelPath="models/digits.onnx", inputCols=["pixels"],
+    ...                          outputCols=["probabilities"])
+    >>> scorer.transform(images)
+    """
+
+    modelName: Param[str] = Param(
+        Params._dummy(),
+        "modelName",
+        "name of a model registered in the session; empty to use the model held by the stage",
+        typeConverter=TypeConverters.toString,
+    )
+    inputCols: Param[list[str]] = Param(
+        Params._dummy(),
+        "inputCols",
+        "columns feeding the model's inputs, in model input order unless inputNames is set",
+        typeConverter=TypeConverters.toListString,
+    )
+    inputNames: Param[list[str]] = Param(
+        Params._dummy(),
+        "inputNames",
+        "model input fed by each of inputCols (a feed map); empty for model input order",
+        typeConverter=TypeConverters.toListString,
+    )
+    outputCols: Param[list[str]] = Param(
+        Params._dummy(),
+        "outputCols",
+        "columns receiving the fetched outputs; empty to name them after the outputs",
+        typeConverter=TypeConverters.toListString,
+    )
+    outputNames: Param[list[str]] = Param(
+        Params._dummy(),
+        "outputNames",
+        "model outputs to fetch (ONNX Runtime computes only what they need); empty for all",
+        typeConverter=TypeConverters.toListString,
+    )
+    batchSize: Param[int] = Param(
+        Params._dummy(),
+        "batchSize",
+        "rows per ONNX Runtime run; 0 for the session's spark.onnx.batchSize",
+        typeConverter=TypeConverters.toInt,
+    )
+    vectorOutput: Param[bool] = Param(
+        Params._dummy(),
+        "vectorOutput",
+        "turn one-dimensional array outputs into ML vectors (for Spark ML estimators)",
+        typeConverter=TypeConverters.toBoolean,
+    )
+
+    @keyword_only
+    def __init__(
+        self,
+        *,
+        modelName: str | None = None,
+        modelPath: str | None = None,
+        model: OnnxModel | bytes | None = None,
+        inputCols: list[str] | None = None,
+        inputNames: list[str] | None = None,
+        feed: dict[str, str] | None = None,
+        outputCols: list[str] | None = None,
+        outputNames: list[str] | None = None,
+        batchSize: int | None = None,
+        vectorOutput: bool | None = None,
+    ) -> None:
+        super().__init__()
+        from pyspark import SparkContext
+
+        from ._jvm import require_class
+
+        require_class(SparkContext._jvm, "sparkonnx.ml.OnnxTransformer")
+        self._java_obj = self._new_java_obj("sparkonnx.ml.OnnxTransformer", self.uid)
+        self._setDefault(
+            modelName="",
+            inputCols=[],
+            inputNames=[],
+            outputCols=[],
+            outputNames=[],
+            batchSize=0,
+            vectorOutput=False,
+        )
+        self.setParams(**self._input_kwargs)
+
+    @keyword_only
+    def setParams(self, **kwargs: Any) -> OnnxTransformer:
+        """Sets any of the constructor's arguments."""
+        path, model, feed = (
+            kwargs.pop("modelPath", None),
+            kwargs.pop("model", None),
+            kwargs.pop("feed", None),
+        )
+        self._set(**{k: v for k, v in kwargs.items() if v is not None})
+        if path is not None:
+            self.setModelPath(path)
+        if model is not None:
+            self.setModel(model)
+        if feed is not None:
+            self.setFeed(feed)
+        return self
+
+    def setModelPath(self, path: str) -> OnnxTransformer:
+        """Holds the model at `path`, read now on the driver."""
+        import os
+
+        self._java_obj.setModelPath(os.path.abspath(path) if "://" not in path else path)
+        return self._set(modelName="")
+
+    def setModel(self, model: OnnxModel | bytes) -> OnnxTransformer:
+        """Holds a model given in memory."""
+        data = model.bytes if isinstance(model, OnnxModel) else bytes(model)
+        self._java_obj.setModel(bytearray(data))
+        return self._set(modelName="")
+
+    def setModelName(self, value: str) -> OnnxTransformer:
+        self._java_obj.setModelName(value)
+        return self._set(modelName=value)
+
+    def setFeed(self, feed: dict[str, str]) -> OnnxTransformer:
+        """Feeds model inputs from columns by name: input name -> column."""
+        names = sorted(feed)
+        return self._set(inputNames=names, inputCols=[feed[n] for n in names])
+
+    def setInputCols(self, value: list[str]) -> OnnxTransformer:
+        return self._set(inputCols=value)
+
+    def setInputNames(self, value: list[str]) -> OnnxTransformer:
+        return self._set(inputNames=value)
+
+    def setOutputCols(self, value: list[str]) -> OnnxTransformer:
+        return self._set(outputCols=value)
+
+    def setOutputNames(self, value: list[str]) -> OnnxTransformer:
+        return self._set(outputNames=value)
+
+    def setBatchSize(self, value: int) -> OnnxTransformer:
+        return self._set(batchSize=value)
+
+    def setVectorOutput(self, value: bool) -> OnnxTransformer:
+        return self._set(vectorOutput=value)
+
+    def getModelName(self) -> str:
+        return self.getOrDefault(self.modelName)
+
+    def getInputCols(self) -> list[str]:
+        return self.getOrDefault(self.inputCols)
+
+    def getInputNames(self) -> list[str]:
+        return self.getOrDefault(self.inputNames)
+
+    def getOutputCols(self) -> list[str]:
+        return self.getOrDefault(self.outputCols)
+
+    def getOutputNames(self) -> list[str]:
+        return self.getOrDefault(self.outputNames)
+
+    def getBatchSize(self) -> int:
+        return self.getOrDefault(self.batchSize)
+
+    def getVectorOutput(self) -> bool:
+        return self.getOrDefault(self.vectorOutput)
+
+    @classmethod
+    def read(cls) -> JavaMLReader[OnnxTransformer]:
+        return _SparkOnnxReader(cls)
