@@ -89,7 +89,9 @@ def zipmap(name: str, labels: dict) -> onnx.GraphProto:
         [
             helper.make_node("ArgMax", ["x"], ["label"], axis=1, keepdims=0),
             helper.make_node("Softmax", ["x"], ["softmax"], axis=1),
-            helper.make_node("ZipMap", ["softmax"], ["probabilities"], domain="ai.onnx.ml", **labels),
+            helper.make_node(
+                "ZipMap", ["softmax"], ["probabilities"], domain="ai.onnx.ml", **labels
+            ),
         ],
         name,
         [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["n", 3])],

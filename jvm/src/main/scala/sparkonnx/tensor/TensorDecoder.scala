@@ -72,11 +72,11 @@ private[tensor] final class TensorDecoder(model: String, val spec: TensorSpec)
         val bits = new Array[Short](rows * perRow)
         tensor.getShortBuffer.get(bits)
         val data = new Array[Float](bits.length)
-        var i = 0
+        var k = 0
         if (spec.elementType == ElementType.Float16) {
-          while (i < bits.length) { data(i) = HalfFloats.fromFloat16(bits(i)); i += 1 }
+          while (k < bits.length) { data(k) = HalfFloats.fromFloat16(bits(k)); k += 1 }
         } else {
-          while (i < bits.length) { data(i) = HalfFloats.fromBFloat16(bits(i)); i += 1 }
+          while (k < bits.length) { data(k) = HalfFloats.fromBFloat16(bits(k)); k += 1 }
         }
         fill(out, rowDims, perRow, i => data(i), Platform.FLOAT_ARRAY_OFFSET, 4, data)
       case ElementType.Bool =>
