@@ -41,7 +41,8 @@ private[tensor] object ElementWriter {
         (f, i, b) => b.putShort(HalfFloats.toBFloat16(f.getFloat(i).toDouble))
       case (DoubleType, ElementType.BFloat16) =>
         (f, i, b) => b.putShort(HalfFloats.toBFloat16(f.getDouble(i)))
-      case (_, ElementType.Int64) => val get = integral(leaf); (f, i, b) => b.putLong(get.read(f, i))
+      case (_, ElementType.Int64) =>
+        val get = integral(leaf); (f, i, b) => b.putLong(get.read(f, i))
       case (_, ElementType.Int32) =>
         val get = integral(leaf); (f, i, b) => b.putInt(get.read(f, i).toInt)
       case (_, ElementType.Int16) =>
