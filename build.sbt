@@ -51,6 +51,7 @@ lazy val sparkOnnx = (project in file("jvm"))
     scalacOptions ++= Seq("-deprecation", "-feature", "-unchecked", "-Xlint:-unused,_"),
     libraryDependencies ++= Seq(
       "org.apache.spark" %% "spark-sql" % sparkVersion % Provided,
+      // ML vectors and the ML stages; Spark distributions ship it, so it is not bundled.
       "org.apache.spark" %% "spark-mllib" % sparkVersion % Provided,
       "com.microsoft.onnxruntime" % "onnxruntime" % onnxRuntimeVersion,
       "org.scalatest" %% "scalatest" % "3.2.19" % Test

@@ -19,7 +19,9 @@ def test_onnx_predict_on_spark_connect(tmp_path, digits_test, digits_direct):
     rows = digits_test[0][:40]
     rows_path = tmp_path / "rows.json"
     rows_path.write_text(json.dumps(rows.tolist()))
-    env = dict(os.environ, PYTHONPATH=str(HERE))
+    # Keep the parent's path too, so the client imports the same spark_onnx as this test.
+    path = [str(HERE), *filter(None, [os.environ.get("PYTHONPATH")])]
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(path))
     done = subprocess.run(
         [sys.executable, str(HERE / "connect_client.py"), str(DIGITS), str(rows_path)],
         check=False,

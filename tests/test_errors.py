@@ -13,7 +13,7 @@ from pyspark.errors import AnalysisException
 FLOAT_FEEDS = (
     "float, double, tinyint, smallint, int, array<float> (nested arrays too), array<double> "
     "(nested arrays too), array<tinyint> (nested arrays too), array<smallint> (nested arrays "
-    "too), array<int> (nested arrays too)"
+    "too), array<int> (nested arrays too), vector"
 )
 
 ANALYSIS_ERRORS = [

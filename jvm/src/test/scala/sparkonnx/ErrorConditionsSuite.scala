@@ -28,7 +28,7 @@ class ErrorConditionsSuite extends AnyFunSuite with OnnxSparkSession {
         "columnType" -> "array<string>", "elementType" -> "float", "shape" -> "[?,64]",
         "supported" -> ("float, double, tinyint, smallint, int, array<float> (nested arrays " +
           "too), array<double> (nested arrays too), array<tinyint> (nested arrays too), " +
-          "array<smallint> (nested arrays too), array<int> (nested arrays too)"))),
+          "array<smallint> (nested arrays too), array<int> (nested arrays too), vector"))),
     ("bigint column into a float input is a lossy cast",
       "SELECT onnx_predict('digits', array(1L)) ",
       "ONNX_INPUT_TYPE_MISMATCH", null),

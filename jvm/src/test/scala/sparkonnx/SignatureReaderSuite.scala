@@ -7,7 +7,7 @@ import scala.jdk.CollectionConverters._
 import ai.onnxruntime.{OrtEnvironment, OrtSession, TensorInfo}
 import org.scalatest.funsuite.AnyFunSuite
 
-import sparkonnx.model.{ElementType, OnnxModel, TensorSpec}
+import sparkonnx.model.{ElementType, OnnxModel, TensorSpec, ValueKind}
 
 class SignatureReaderSuite extends AnyFunSuite {
 
@@ -37,6 +37,20 @@ class SignatureReaderSuite extends AnyFunSuite {
       assert(model.signature.outputs.map(s => (s.name, s.shape)) ===
         fromOrt(session.getOutputInfo))
     } finally session.close()
+  }
+
+  test("maps and sequences: a ZipMap output, a map input, a sequence of tensors") {
+    def read(name: String) = OnnxModel.fromBytes(
+      Files.readAllBytes(java.nio.file.Paths.get("models", "testing", s"$name.onnx")), name)
+      .signature
+    assert(read("zipmap_string").outputs === Seq(
+      TensorSpec("label", ElementType.Int64, Seq(-1L)),
+      TensorSpec("probabilities", ElementType.Float, Seq.empty,
+        ValueKind.SequenceOf(ValueKind.MapOf(ElementType.StringType)))))
+    assert(read("zipmap_int64").outputs(1).typeString === "seq(map(int64,float))")
+    assert(read("map_input").inputs.map(_.typeString) === Seq("map(string,float)"))
+    assert(read("sequence_output").outputs.map(_.kind) ===
+      Seq(ValueKind.SequenceOf(ValueKind.Tensor)))
   }
 
   test("bytes that are not a model are rejected with a reason") {

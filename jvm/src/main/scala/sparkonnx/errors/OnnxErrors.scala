@@ -41,7 +41,7 @@ private[sparkonnx] object OnnxErrors {
       "model" -> model,
       "role" -> role,
       "tensor" -> spec.name,
-      "tensorType" -> s"${spec.elementType.onnxName}${spec.shapeString}"))
+      "tensorType" -> spec.typeString))
 
   def unknownOutput(model: String, output: String, outputs: Seq[String]): OnnxAnalysisException =
     new OnnxAnalysisException("ONNX_UNKNOWN_OUTPUT", Map(
@@ -80,6 +80,33 @@ private[sparkonnx] object OnnxErrors {
       "expected" -> expected,
       "actual" -> actual.toString))
 
+  def inputFieldsMismatch(
+      model: String,
+      inputs: Seq[TensorSpec],
+      column: String,
+      missing: Seq[String],
+      extra: Seq[String]): OnnxAnalysisException =
+    new OnnxAnalysisException("ONNX_INPUT_FIELDS_MISMATCH", Map(
+      "model" -> model,
+      "column" -> column,
+      "inputNames" -> inputs.map(_.name).mkString("(", ", ", ")"),
+      "missing" -> listOrNone(missing),
+      "extra" -> listOrNone(extra)))
+
+  def valueOutOfRange(
+      model: String,
+      input: TensorSpec,
+      column: String,
+      value: Long,
+      range: String): OnnxExecutionException =
+    new OnnxExecutionException("ONNX_VALUE_OUT_OF_RANGE", Map(
+      "model" -> model,
+      "input" -> input.name,
+      "column" -> column,
+      "elementType" -> input.elementType.onnxName,
+      "value" -> value.toString,
+      "range" -> range))
+
   def nullInArray(model: String, input: TensorSpec, column: String): OnnxExecutionException =
     new OnnxExecutionException("ONNX_NULL_IN_ARRAY", Map(
       "model" -> model, "input" -> input.name, "column" -> column))
@@ -87,4 +114,7 @@ private[sparkonnx] object OnnxErrors {
   def runtimeFailure(model: String, cause: Throwable): OnnxExecutionException =
     new OnnxExecutionException("ONNX_RUNTIME_FAILURE", Map(
       "model" -> model, "reason" -> String.valueOf(cause.getMessage)), cause)
+
+  private def listOrNone(names: Seq[String]): String =
+    if (names.isEmpty) "(none)" else names.mkString(", ")
 }

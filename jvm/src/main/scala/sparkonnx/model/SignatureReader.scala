@@ -101,20 +101,53 @@ private[model] object SignatureReader {
     spec.copy(name = name)
   }
 
-  /** TypeProto: tensor_type = 1; sequences, maps and optionals are reported as Other. */
+  /**
+   * TypeProto: tensor_type = 1, sequence_type = 4, map_type = 5, sparse_tensor_type = 8,
+   * optional_type = 9. Sparse tensors and optionals are reported with an `Other` element type.
+   */
   private def readType(typeProto: ProtoReader): TensorSpec = {
     var spec = TensorSpec("", ElementType.Other(0, "undefined"), Seq.empty)
     while (typeProto.hasMore) {
       typeProto.readKey() match {
         case (1, 2) => spec = readTensorType(typeProto.readMessage())
-        case (4, 2) => typeProto.skip(2); spec = spec.copy(elementType = nonTensor("sequence"))
-        case (5, 2) => typeProto.skip(2); spec = spec.copy(elementType = nonTensor("map"))
+        case (4, 2) =>
+          val element = readSequenceElement(typeProto.readMessage())
+          spec = element.copy(kind = ValueKind.SequenceOf(element.kind))
+        case (5, 2) => spec = readMapType(typeProto.readMessage())
         case (8, 2) => typeProto.skip(2); spec = spec.copy(elementType = nonTensor("sparse"))
         case (9, 2) => typeProto.skip(2); spec = spec.copy(elementType = nonTensor("optional"))
         case (_, wire) => typeProto.skip(wire)
       }
     }
     spec
+  }
+
+  /** TypeProto.Sequence: elem_type = 1. */
+  private def readSequenceElement(sequence: ProtoReader): TensorSpec = {
+    var element = TensorSpec("", ElementType.Other(0, "undefined"), Seq.empty)
+    while (sequence.hasMore) {
+      sequence.readKey() match {
+        case (1, 2) => element = readType(sequence.readMessage())
+        case (_, wire) => sequence.skip(wire)
+      }
+    }
+    element
+  }
+
+  /** TypeProto.Map: key_type = 1 (an element type code), value_type = 2. */
+  private def readMapType(map: ProtoReader): TensorSpec = {
+    var key: ElementType = ElementType.Other(0, "undefined")
+    var value = TensorSpec("", ElementType.Other(0, "undefined"), Seq.empty)
+    while (map.hasMore) {
+      map.readKey() match {
+        case (1, 0) => key = ElementType.fromCode(map.readVarint().toInt)
+        case (2, 2) => value = readType(map.readMessage())
+        case (_, wire) => map.skip(wire)
+      }
+    }
+    // Only maps to tensor values are described; a map of maps keeps an Other element type.
+    val element = if (value.isTensor) value.elementType else nonTensor("map")
+    TensorSpec("", element, Seq.empty, ValueKind.MapOf(key))
   }
 
   private def nonTensor(kind: String) = ElementType.Other(0, kind)

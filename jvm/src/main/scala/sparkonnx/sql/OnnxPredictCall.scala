@@ -21,8 +21,10 @@ import org.apache.spark.sql.types.DataType
     Arguments:
       * model - the name the model was registered under: a string literal.
       * input1, input2, ... - columns feeding the model's inputs: numbers or (nested) arrays of
-          numbers, booleans or strings. Arrays are flattened and reshaped to the input's dims;
-          doubles feed float inputs, integers feed wider integer and floating inputs.
+          numbers, booleans or strings; ML vectors; binary (into uint8). Arrays are flattened
+          and reshaped to the input's dims; doubles feed float and float16 inputs, integers
+          feed wider integer and floating inputs. A model with several inputs may instead be
+          given one struct whose fields are named after its inputs, in any order.
       * options - optional, last: a constant map<string,string>. `batchSize`: rows per ONNX
           Runtime call (default spark.onnx.batchSize); `outputs`: comma-separated output names
           to fetch (ORT computes only what they need).

@@ -1,14 +1,15 @@
 package sparkonnx.sql
 
 import org.apache.spark.sql.SparkSession
-import org.apache.spark.sql.catalyst.expressions.Expression
+import org.apache.spark.sql.catalyst.expressions.{Expression, GetStructField}
 import org.apache.spark.sql.catalyst.plans.logical.LogicalPlan
 import org.apache.spark.sql.catalyst.rules.Rule
 import org.apache.spark.sql.catalyst.util.toPrettySQL
-import org.apache.spark.sql.types.StringType
+import org.apache.spark.sql.types.{StringType, StructType}
 
 import sparkonnx.OnnxModels
 import sparkonnx.errors.OnnxErrors
+import sparkonnx.model.OnnxModel
 import sparkonnx.runtime.ModelShipping
 import sparkonnx.tensor.ModelBinding
 
@@ -16,6 +17,10 @@ import sparkonnx.tensor.ModelBinding
  * Binds each `onnx_predict` call to its model once the call's arguments are resolved: looks
  * the model up in the session's registry and checks the columns against its signature, so
  * every mismatch is an analysis error naming the model, the input and the column.
+ *
+ * A model with several inputs may also be fed one struct column whose fields are named after
+ * its inputs, in any order (`onnx_predict('m', struct(b, a))`): the call is rewritten to take
+ * the fields in the model's input order.
  */
 case class ResolveOnnxCalls(session: SparkSession) extends Rule[LogicalPlan] {
 
@@ -33,10 +38,16 @@ case class ResolveOnnxCalls(session: SparkSession) extends Rule[LogicalPlan] {
     }
     val model = OnnxModels.lookup(session, modelName)
     val arguments = call.children.tail
+    val inputCount = model.signature.inputs.size
+    val endsWithOptions = arguments.lastOption.exists(CallOptions.isOptions)
+    // One struct (and perhaps options) for a model of several inputs: inputs by field name.
+    val byName = inputCount > 1 &&
+      arguments.headOption.exists(_.dataType.isInstanceOf[StructType]) &&
+      (arguments.size == 1 || (arguments.size == 2 && endsWithOptions))
     // A trailing constant map is options, unless the model really takes that many inputs.
-    val hasOptions = arguments.lastOption.exists(CallOptions.isOptions) &&
-      arguments.size == model.signature.inputs.size + 1
-    val inputs = if (hasOptions) arguments.init else arguments
+    val hasOptions = endsWithOptions && (byName || arguments.size == inputCount + 1)
+    val given = if (hasOptions) arguments.init else arguments
+    val inputs = if (byName) fieldsByName(modelName, model, given.head) else given
     val options =
       if (hasOptions) CallOptions.parse(call.prettyName, arguments.last) else CallOptions()
     val binding = ModelBinding.bind(modelName, model,
@@ -44,6 +55,25 @@ case class ResolveOnnxCalls(session: SparkSession) extends Rule[LogicalPlan] {
       inputs.map(e => columnName(e) -> e.dataType), options.outputs)
     OnnxPredict(binding, inputs, call.failOnError, OnnxConf.sessionOptions(session),
       options.batchSize)
+  }
+
+  /**
+   * The struct's fields as the model's inputs, in input order; the fields must be exactly the
+   * inputs, so a misspelt name is an error rather than a silently shifted column.
+   */
+  private def fieldsByName(modelName: String, model: OnnxModel, struct: Expression)
+      : Seq[Expression] = {
+    val fields = struct.dataType.asInstanceOf[StructType].fieldNames.toSeq
+    val inputs = model.signature.inputs
+    val missing = inputs.map(_.name).filterNot(fields.contains)
+    val extra = fields.filterNot(name => inputs.exists(_.name == name))
+    if (missing.nonEmpty || extra.nonEmpty) {
+      throw OnnxErrors.inputFieldsMismatch(modelName, inputs, columnName(struct), missing, extra)
+    }
+    inputs.map { input =>
+      val ordinal = fields.indexOf(input.name)
+      GetStructField(struct, ordinal, Some(input.name))
+    }
   }
 
   /** The column as Spark would name it in a projection: no qualifiers, no expression ids. */

@@ -77,7 +77,7 @@ final class BatchScorer private[tensor] (binding: ModelBinding, lease: SessionLe
     val columns = decoders.map { decoder =>
       val value = result.get(decoder.spec.name).orElseThrow(() => new IllegalStateException(
         s"model ${binding.modelName} returned no output ${decoder.spec.name}"))
-      decoder.decode(value.asInstanceOf[OnnxTensor], rows)
+      decoder.decode(value, rows)
     }
     if (columns.length == 1) columns(0)
     else Array.tabulate[Any](rows)(r => new GenericInternalRow(columns.map(_(r))))

@@ -30,4 +30,11 @@ private[tensor] final class DirectBuffer {
     Platform.copyMemory(base, offset, null, address + position, bytes.toLong)
     buffer.position(position + bytes)
   }
+
+  /** Writes `bytes` zero bytes at the write position. */
+  def zero(bytes: Int): Unit = {
+    val position = buffer.position()
+    Platform.setMemory(address + position, 0.toByte, bytes.toLong)
+    buffer.position(position + bytes)
+  }
 }

@@ -80,7 +80,7 @@ object ModelBinding {
       new InputEncoder(modelName, column, spec, dataType)
     }
     val decoders = selectOutputs(modelName, model.signature.outputs, outputs)
-      .map(new OutputDecoder(modelName, _))
+      .map(OutputDecoder(modelName, _))
     new ModelBinding(modelName, model, bytesSource, encoders, decoders)
   }
 

@@ -1,129 +1,31 @@
 package sparkonnx.tensor
 
-import ai.onnxruntime.OnnxTensor
-import org.apache.spark.sql.catalyst.expressions.UnsafeArrayData
-import org.apache.spark.sql.catalyst.util.{ArrayData, GenericArrayData}
-import org.apache.spark.sql.types._
-import org.apache.spark.unsafe.Platform
-import org.apache.spark.unsafe.types.UTF8String
+import ai.onnxruntime.OnnxValue
+import org.apache.spark.sql.types.DataType
 
 import sparkonnx.errors.OnnxErrors
-import sparkonnx.model.{ElementType, TensorSpec}
+import sparkonnx.model.{TensorSpec, ValueKind}
 
 /**
- * Splits one output tensor of a batch into per-row Spark values: a `[N]` tensor gives a
- * scalar per row, `[N,k]` an array, deeper tensors nested arrays. The Spark type is fixed at
- * analysis time by the declared rank and element type.
+ * Splits one output value of a batch into per-row Spark values. The Spark type is fixed at
+ * analysis time from the output's declared type.
  */
-final class OutputDecoder(model: String, val spec: TensorSpec) extends Serializable {
+trait OutputDecoder extends Serializable {
+  def spec: TensorSpec
 
-  private val leaf: DataType = TypeMapping.outputLeaf(spec.elementType)
-    .filter(_ => spec.rank >= 1)
-    .getOrElse(throw OnnxErrors.unsupportedTensorType(model, "output", spec))
+  def dataType: DataType
 
-  private val depth = spec.rank - 1
+  /** One Spark value per row; `value` is what ORT returned for a batch of `rows` rows. */
+  def decode(value: OnnxValue, rows: Int): Array[Any]
+}
 
-  val dataType: DataType =
-    (0 until depth).foldLeft(leaf)((inner, _) => ArrayType(inner, containsNull = false))
+object OutputDecoder {
 
-  /** One Spark value per row of `tensor`, whose leading dim must be `rows`. */
-  def decode(tensor: OnnxTensor, rows: Int): Array[Any] = {
-    val shape = tensor.getInfo.getShape
-    if (shape.length != spec.rank || shape(0) != rows) {
-      throw new IllegalStateException(s"output ${spec.name} of model $model has shape " +
-        s"${shape.mkString("[", ",", "]")}, expected ${spec.shapeString} with $rows rows")
-    }
-    val rowDims = shape.drop(1).map(_.toInt)
-    val perRow = rowDims.product
-    val out = new Array[Any](rows)
-    spec.elementType match {
-      case ElementType.Float =>
-        val data = new Array[Float](rows * perRow)
-        tensor.getFloatBuffer.get(data)
-        fill(out, rowDims, perRow, i => data(i), Platform.FLOAT_ARRAY_OFFSET, 4, data)
-      case ElementType.Double =>
-        val data = new Array[Double](rows * perRow)
-        tensor.getDoubleBuffer.get(data)
-        fill(out, rowDims, perRow, i => data(i), Platform.DOUBLE_ARRAY_OFFSET, 8, data)
-      case ElementType.Int64 =>
-        val data = new Array[Long](rows * perRow)
-        tensor.getLongBuffer.get(data)
-        fill(out, rowDims, perRow, i => data(i), Platform.LONG_ARRAY_OFFSET, 8, data)
-      case ElementType.Int32 =>
-        val data = new Array[Int](rows * perRow)
-        tensor.getIntBuffer.get(data)
-        fill(out, rowDims, perRow, i => data(i), Platform.INT_ARRAY_OFFSET, 4, data)
-      case ElementType.Int16 =>
-        val data = new Array[Short](rows * perRow)
-        tensor.getShortBuffer.get(data)
-        fill(out, rowDims, perRow, i => data(i), Platform.SHORT_ARRAY_OFFSET, 2, data)
-      case ElementType.Int8 =>
-        val data = new Array[Byte](rows * perRow)
-        tensor.getByteBuffer.get(data)
-        fill(out, rowDims, perRow, i => data(i), Platform.BYTE_ARRAY_OFFSET, 1, data)
-      case ElementType.UInt8 =>
-        val bytes = new Array[Byte](rows * perRow)
-        tensor.getByteBuffer.get(bytes)
-        val data = bytes.map(b => (b & 0xff).toShort)
-        fill(out, rowDims, perRow, i => data(i), Platform.SHORT_ARRAY_OFFSET, 2, data)
-      case ElementType.Bool =>
-        val bytes = new Array[Byte](rows * perRow)
-        tensor.getByteBuffer.get(bytes)
-        val data = bytes.map(_ != 0)
-        fill(out, rowDims, perRow, i => data(i), Platform.BOOLEAN_ARRAY_OFFSET, 1, data)
-      case ElementType.StringType =>
-        val data = flattenStrings(tensor.getValue, rows * perRow)
-        fill(out, rowDims, perRow, i => data(i), -1, -1, data)
-      case other => throw new IllegalStateException(s"no decoder for $other")
-    }
-    out
-  }
-
-  /**
-   * Slices the flat data into rows. Innermost primitive arrays are copied in one block into
-   * `UnsafeArrayData`; strings and outer levels use generic arrays.
-   */
-  private def fill(
-      out: Array[Any],
-      rowDims: Array[Int],
-      perRow: Int,
-      element: Int => Any,
-      baseOffset: Int,
-      elementSize: Int,
-      data: AnyRef): Unit = {
-    def slice(start: Int, dims: Array[Int]): ArrayData = {
-      val length = dims(0)
-      if (dims.length == 1) {
-        if (elementSize > 0) {
-          UnsafeArrayData.fromPrimitiveArray(data, baseOffset + start * elementSize, length,
-            elementSize)
-        } else {
-          new GenericArrayData(Array.tabulate[Any](length)(i => element(start + i)))
-        }
-      } else {
-        val inner = dims.drop(1)
-        val innerSize = inner.product
-        new GenericArrayData(Array.tabulate[Any](length)(i => slice(start + i * innerSize, inner)))
-      }
-    }
-    var r = 0
-    while (r < out.length) {
-      out(r) = if (rowDims.isEmpty) element(r) else slice(r * perRow, rowDims)
-      r += 1
-    }
-  }
-
-  private def flattenStrings(value: AnyRef, size: Int): Array[UTF8String] = {
-    val flat = new Array[UTF8String](size)
-    var next = 0
-    def walk(v: Any): Unit = v match {
-      case strings: Array[String] => strings.foreach { s =>
-          flat(next) = UTF8String.fromString(s); next += 1
-        }
-      case nested: Array[_] => nested.foreach(walk)
-      case other => throw new IllegalStateException(s"unexpected string tensor value $other")
-    }
-    walk(value)
-    flat
+  /** The decoder for `spec`, or the analysis error saying its type is not supported. */
+  def apply(model: String, spec: TensorSpec): OutputDecoder = spec.kind match {
+    case ValueKind.Tensor => new TensorDecoder(model, spec)
+    case ValueKind.SequenceOf(ValueKind.MapOf(_)) => new MapSequenceDecoder(model, spec)
+    // A bare map or a sequence of tensors is one value for the whole batch, not one per row.
+    case _ => throw OnnxErrors.unsupportedTensorType(model, "output", spec)
   }
 }

@@ -1,0 +1,114 @@
+package sparkonnx.tensor
+
+import java.nio.ByteBuffer
+
+import org.apache.spark.sql.catalyst.expressions.UnsafeArrayData
+import org.apache.spark.sql.catalyst.util.ArrayData
+import org.apache.spark.sql.types.{ArrayType, DataType}
+
+/**
+ * (Nested) arrays, flattened row-major. Innermost arrays whose elements Spark stores exactly
+ * as the tensor does are copied as one block; others go element by element through `writer`.
+ * A null element anywhere is an error naming the column.
+ */
+private[tensor] final class ArrayLayout(
+    context: InputContext,
+    columnType: DataType,
+    writer: ElementWriter)
+  extends RowLayout {
+
+  private val (leaf, levels) = TypeMapping.leafAndDepth(columnType)
+  private val elementSize = context.spec.elementType.byteSize
+  private val bulkCopy = TypeMapping.sameLayout(leaf, context.spec.elementType)
+  private val mayHoldNulls = leafMayBeNull(columnType)
+
+  override def depth: Int = levels
+
+  override def count(value: Any): Int = countLeaves(value.asInstanceOf[ArrayData], levels)
+
+  override def nestedLengths(value: Any): Seq[Long] =
+    lengthsAt(value.asInstanceOf[ArrayData], levels)
+
+  override def writeRows(
+      values: Array[Any],
+      rows: Int,
+      buffer: ByteBuffer,
+      direct: DirectBuffer): Unit = {
+    var r = 0
+    while (r < rows) {
+      writeArray(values(r).asInstanceOf[ArrayData], levels, buffer, direct)
+      r += 1
+    }
+  }
+
+  /** Visits every innermost array in order; `String` tensors collect their leaves with it. */
+  def foreachLeafArray(value: Any)(visit: ArrayData => Unit): Unit = {
+    def walk(array: ArrayData, level: Int): Unit =
+      if (level == 1) visit(array)
+      else {
+        var i = 0
+        while (i < array.numElements()) {
+          if (array.isNullAt(i)) throw context.nullInArray
+          walk(array.getArray(i), level - 1)
+          i += 1
+        }
+      }
+    walk(value.asInstanceOf[ArrayData], levels)
+  }
+
+  private def writeArray(
+      array: ArrayData,
+      level: Int,
+      buffer: ByteBuffer,
+      direct: DirectBuffer): Unit = {
+    val n = array.numElements()
+    var i = 0
+    if (level == 1) {
+      if (mayHoldNulls) {
+        while (i < n) {
+          if (array.isNullAt(i)) throw context.nullInArray
+          i += 1
+        }
+        i = 0
+      }
+      array match {
+        case unsafe: UnsafeArrayData if bulkCopy =>
+          direct.copyFrom(unsafe.getBaseObject,
+            unsafe.getBaseOffset + UnsafeArrayData.calculateHeaderPortionInBytes(n),
+            n * elementSize)
+        case _ =>
+          while (i < n) { writer.write(array, i, buffer); i += 1 }
+      }
+    } else {
+      while (i < n) {
+        if (array.isNullAt(i)) throw context.nullInArray
+        writeArray(array.getArray(i), level - 1, buffer, direct)
+        i += 1
+      }
+    }
+  }
+
+  private def countLeaves(array: ArrayData, level: Int): Int =
+    if (level == 1) array.numElements()
+    else {
+      var total = 0
+      var i = 0
+      while (i < array.numElements()) {
+        if (array.isNullAt(i)) throw context.nullInArray
+        total += countLeaves(array.getArray(i), level - 1)
+        i += 1
+      }
+      total
+    }
+
+  /** Lengths along the first element at each level: the dims of a rectangular value. */
+  private def lengthsAt(array: ArrayData, level: Int): Seq[Long] =
+    if (level == 1 || array.numElements() == 0) Seq(array.numElements().toLong)
+    else array.numElements().toLong +: lengthsAt(array.getArray(0), level - 1)
+
+  private def leafMayBeNull(dataType: DataType): Boolean = dataType match {
+    case ArrayType(inner: ArrayType, _) => leafMayBeNull(inner)
+    case ArrayType(_, containsNull) => containsNull
+    case _ => false
+  }
+}
