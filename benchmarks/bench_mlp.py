@@ -37,11 +37,12 @@ import onnxruntime as ort
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pyspark
-import spark_onnx
 from py4j.protocol import Py4JError
 from pyspark.ml.functions import predict_batch_udf
 from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql.types import ArrayType, FloatType
+
+import spark_onnx
 from spark_onnx.functions import onnx_predict
 
 REPO = Path(__file__).resolve().parent.parent

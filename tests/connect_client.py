@@ -7,9 +7,10 @@ from __future__ import annotations
 import json
 import sys
 
-import spark_onnx
 from pyspark.errors import AnalysisException
 from pyspark.sql import SparkSession
+
+import spark_onnx
 from spark_onnx.functions import onnx_predict
 
 

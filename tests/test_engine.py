@@ -3,10 +3,11 @@ fixed-batch models. Expected values: onnxruntime run directly."""
 
 from __future__ import annotations
 
-import model_factory
 import numpy as np
 import onnxruntime as ort
 import pytest
+
+import model_factory
 import spark_onnx
 from spark_onnx.functions import onnx_predict, try_onnx_predict
 

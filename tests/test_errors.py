@@ -3,12 +3,13 @@ still working afterwards."""
 
 from __future__ import annotations
 
-import model_factory
 import numpy as np
 import pytest
+from pyspark.errors import AnalysisException
+
+import model_factory
 import spark_onnx
 from conftest import DIGITS
-from pyspark.errors import AnalysisException
 
 FLOAT_FEEDS = (
     "float, double, tinyint, smallint, int, array<float> (nested arrays too), array<double> "

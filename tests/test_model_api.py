@@ -6,6 +6,7 @@ import hashlib
 
 import numpy as np
 import pytest
+
 import spark_onnx
 from conftest import DIGITS, MODELS
 from spark_onnx.functions import onnx_predict

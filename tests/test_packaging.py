@@ -8,6 +8,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+
 import spark_onnx._jars as jars
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-import model_factory
 import numpy as np
 import onnxruntime as ort
 import pytest
-import spark_onnx
-from conftest import DIGITS
 from pyspark.sql import functions as F
 from pyspark.sql.types import ArrayType, DoubleType, FloatType, StructField, StructType
+
+import model_factory
+import spark_onnx
+from conftest import DIGITS
 from spark_onnx.functions import onnx_predict
 
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import pytest
-import spark_onnx
 from pyspark.errors import AnalysisException, SparkRuntimeException
+
+import spark_onnx
 from spark_onnx import errors
 
 CASES = [

@@ -11,13 +11,14 @@ import ml_dtypes
 import numpy as np
 import onnxruntime as ort
 import pytest
-import spark_onnx
-from conftest import MODELS
 from onnx import TensorProto
 from pyspark.errors import AnalysisException
 from pyspark.ml.linalg import Vectors
 from pyspark.sql import functions as F
 from pyspark.sql.types import FloatType, LongType, MapType, StringType, StructField, StructType
+
+import spark_onnx
+from conftest import MODELS
 from spark_onnx.functions import onnx_predict
 
 TESTING = MODELS / "testing"

@@ -13,20 +13,26 @@ def is_classic(spark: SparkSession) -> bool:
     return hasattr(spark, "_jsparkSession")
 
 
-def _models(spark: SparkSession) -> Any:
-    jvm = spark.sparkContext._jvm
-    models = jvm.sparkonnx.OnnxModels
+def require_class(jvm: Any, class_name: str) -> Any:
+    """The JVM class `class_name`, or one clear sentence when the jar is not loaded."""
+    found = jvm
+    for part in class_name.split("."):
+        found = getattr(found, part)
     # py4j answers a JavaPackage, not an error, for a class that is not on the classpath.
-    if type(models).__name__ == "JavaPackage":
+    if type(found).__name__ == "JavaPackage":
         from ._jars import BUILD_COMMAND, EXTENSION_CLASS
 
         raise RuntimeError(
-            "The spark-onnx jar is not on this session's classpath. Create the session with "
-            "spark_onnx.configure(SparkSession.builder) or spark_onnx.session() (it sets "
-            f"spark.jars and spark.sql.extensions={EXTENSION_CLASS}); build the jar with "
-            f"{BUILD_COMMAND}."
+            f"{class_name} is not on this session's classpath: the spark-onnx jar is not "
+            "loaded. Create the session with spark_onnx.configure(SparkSession.builder) or "
+            "spark_onnx.session() (they set spark.jars and spark.sql.extensions="
+            f"{EXTENSION_CLASS}); build the jar with {BUILD_COMMAND}."
         )
-    return models
+    return found
+
+
+def _models(spark: SparkSession) -> Any:
+    return require_class(spark.sparkContext._jvm, "sparkonnx.OnnxModels")
 
 
 @capture_sql_exception

@@ -129,13 +129,26 @@ def load(model: PathOrBytes) -> OnnxModel:
 
 
 def _tensor_info(value: onnx.ValueInfoProto) -> TensorInfo:
-    kind = value.type.WhichOneof("value")
-    if kind != "tensor_type":
-        return TensorInfo(value.name, kind or "undefined", ())
-    tensor = value.type.tensor_type
-    shape = tuple(d.dim_value if d.HasField("dim_value") else -1 for d in tensor.shape.dim)
-    element = _ELEMENT_NAMES.get(tensor.elem_type, f"onnx_type_{tensor.elem_type}")
+    element, shape = _describe(value.type)
     return TensorInfo(value.name, element, shape)
+
+
+def _describe(type_proto: onnx.TypeProto) -> tuple[str, tuple[int, ...]]:
+    """(element type, shape) as the JVM reports them: a tensor's element name and dims;
+    maps and sequences as `map(int64,float)` / `seq(...)` with a sequence's tensor dims."""
+    kind = type_proto.WhichOneof("value")
+    if kind == "tensor_type":
+        tensor = type_proto.tensor_type
+        shape = tuple(d.dim_value if d.HasField("dim_value") else -1 for d in tensor.shape.dim)
+        return _ELEMENT_NAMES.get(tensor.elem_type, f"onnx_type_{tensor.elem_type}"), shape
+    if kind == "map_type":
+        key = _ELEMENT_NAMES.get(type_proto.map_type.key_type, "undefined")
+        value, _ = _describe(type_proto.map_type.value_type)
+        return f"map({key},{value})", ()
+    if kind == "sequence_type":
+        element, shape = _describe(type_proto.sequence_type.elem_type)
+        return f"seq({element})", shape
+    return kind or "undefined", ()
 
 
 # The JVM's names for ONNX element types (TensorProto.DataType codes).

@@ -19,6 +19,8 @@ object SignatureJson {
 
   private def tensor(spec: TensorSpec): JValue = JObject(
     "name" -> JString(spec.name),
-    "elementType" -> JString(spec.elementType.onnxName),
+    // Maps and sequences carry their whole type, e.g. seq(map(int64,float)).
+    "elementType" -> JString(
+      if (spec.isTensor) spec.elementType.onnxName else spec.kind.describe(spec.elementType, "")),
     "shape" -> JArray(spec.shape.map(d => JInt(d): JValue).toList))
 }
