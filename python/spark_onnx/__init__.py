@@ -9,6 +9,7 @@
 from . import errors, functions
 from ._jars import MissingJarError, bundled_jars
 from .config import configure, session
+from .convert import ParityError, from_keras, from_sklearn, from_tensorflow, from_torch
 from .model import ModelInfo, OnnxModel, TensorInfo, load
 from .registry import describe, register, registered, unregister
 
@@ -20,11 +21,16 @@ __all__ = [
     "MissingJarError",
     "ModelInfo",
     "OnnxModel",
+    "ParityError",
     "TensorInfo",
     "bundled_jars",
     "configure",
     "describe",
     "errors",
+    "from_keras",
+    "from_sklearn",
+    "from_tensorflow",
+    "from_torch",
     "functions",
     "load",
     "register",

@@ -86,6 +86,8 @@ class OnnxModel:
         self.producer = proto.producer_name
         self.ir_version = proto.ir_version
         self.sha256 = hashlib.sha256(self._bytes).hexdigest()
+        # Set by the converters: how closely the model matches the framework it came from.
+        self.parity = None
 
     @property
     def bytes(self) -> bytes:
