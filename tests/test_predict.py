@@ -151,3 +151,23 @@ def test_flat_and_nested_arrays_reshape_into_static_dims(spark, tmp_path):
 def test_explain_names_the_model(spark, digits_frame):
     plan = digits_frame.select(onnx_predict("digits", "pixels"))._jdf.queryExecution().toString()
     assert "onnx_predict(digits, pixels" in plan
+
+
+def test_registered_defaults_and_a_per_model_sql_function(spark, digits_frame, digits_direct):
+    spark_onnx.register(spark, "digits_fn", DIGITS, batch_size=16, as_function=True)
+    scored = spark.sql("SELECT id, digits_fn(pixels) AS p FROM digits_test")
+    assert "onnx_predict(digits_fn, batchSize=16)" in scored._jdf.queryExecution().toString()
+    np.testing.assert_array_equal(probabilities(scored.collect()), digits_direct)
+    # A call's own options win over the registered ones.
+    own = spark.sql(
+        "SELECT onnx_predict('digits_fn', pixels, map('batchSize', '5')) FROM digits_test"
+    )
+    assert "batchSize=5" in own._jdf.queryExecution().toString()
+    assert spark_onnx.unregister(spark, "digits_fn")
+    with pytest.raises(Exception, match="digits_fn"):
+        spark.sql("SELECT digits_fn(pixels) FROM digits_test").collect()
+
+
+def test_a_builtin_name_cannot_become_a_model_function(spark):
+    with pytest.raises(Exception, match="built-in 'abs'"):
+        spark_onnx.register(spark, "abs", DIGITS, as_function=True)

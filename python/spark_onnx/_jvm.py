@@ -36,13 +36,18 @@ def _models(spark: SparkSession) -> Any:
 
 
 @capture_sql_exception
-def register_path(spark: SparkSession, name: str, path: str) -> None:
-    _models(spark).register(spark._jsparkSession, name, path)
+def register_path(spark: SparkSession, name: str, path: str, options: dict[str, str]) -> None:
+    _models(spark).registerWithOptions(spark._jsparkSession, name, path, options)
 
 
 @capture_sql_exception
-def register_bytes(spark: SparkSession, name: str, data: bytes) -> None:
-    _models(spark).register(spark._jsparkSession, name, bytearray(data))
+def register_bytes(spark: SparkSession, name: str, data: bytes, options: dict[str, str]) -> None:
+    _models(spark).registerWithOptions(spark._jsparkSession, name, bytearray(data), options)
+
+
+@capture_sql_exception
+def register_function(spark: SparkSession, name: str) -> None:
+    _models(spark).registerFunction(spark._jsparkSession, name)
 
 
 @capture_sql_exception

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Union
 
@@ -15,30 +16,51 @@ from .model import ModelInfo, OnnxModel
 ModelSource = Union[str, "os.PathLike[str]", bytes, OnnxModel]
 
 
-def register(spark: SparkSession, name: str, model: ModelSource) -> None:
+def register(
+    spark: SparkSession,
+    name: str,
+    model: ModelSource,
+    *,
+    batch_size: int | None = None,
+    outputs: Sequence[str] | None = None,
+    as_function: bool = False,
+) -> None:
     """Registers `model` (a path or URI, the model's bytes, or an `OnnxModel`) as `name`.
 
-    The model is read and checked on the driver now: a missing or invalid file raises an
-    `AnalysisException` with condition ONNX_MODEL_FILE_NOT_FOUND or ONNX_INVALID_MODEL.
+    The model is read and checked on the driver now: a missing or invalid file raises
+    `spark_onnx.errors.ModelFileNotFound` or `InvalidModel`. `batch_size` and `outputs` become
+    the defaults of every call of the model (a call's own options override them);
+    `as_function=True` also adds a SQL function named like the model, so `digits(pixels)`
+    means `onnx_predict('digits', pixels)` in this session.
+
     On a Spark Connect session the path is registered through the session configuration and
-    must be readable by the Spark server.
+    must be readable by the Spark server; the keyword options need a classic session.
+
+    >>> spark_onnx.register(spark, "digits", "models/digits.onnx", as_function=True)
+    >>> spark.sql("SELECT digits(pixels) FROM images")
     """
+    options = {}
+    if batch_size is not None:
+        options["batchSize"] = str(batch_size)
+    if outputs:
+        options["outputs"] = ",".join(outputs)
     if isinstance(model, OnnxModel):
         model = model.bytes
-    if isinstance(model, (bytes, bytearray)):
-        if not _jvm.is_classic(spark):
+    if not _jvm.is_classic(spark):
+        if isinstance(model, (bytes, bytearray)) or options or as_function:
             raise TypeError(
-                f"Registering model {name!r} from bytes needs a classic session; on Spark "
-                "Connect, register a path the server can read."
+                f"Registering model {name!r} from bytes, with options or as a function needs a "
+                "classic session; on Spark Connect, register a path the server can read."
             )
-        _jvm.register_bytes(spark, name, bytes(model))
-        return
-    path = _absolute(model)
-    if _jvm.is_classic(spark):
-        _jvm.register_path(spark, name, path)
-    else:
         # The server loads and checks a configured model when a query first names it.
-        spark.conf.set(MODEL_CONF_PREFIX + name, path)
+        spark.conf.set(MODEL_CONF_PREFIX + name, _absolute(model))
+        return
+    if isinstance(model, (bytes, bytearray)):
+        _jvm.register_bytes(spark, name, bytes(model), options)
+    else:
+        _jvm.register_path(spark, name, _absolute(model), options)
+    if as_function:
+        _jvm.register_function(spark, name)
 
 
 def unregister(spark: SparkSession, name: str) -> bool:

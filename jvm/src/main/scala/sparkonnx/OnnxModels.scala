@@ -8,11 +8,13 @@ import scala.util.control.NonFatal
 import ai.onnxruntime.OrtException
 import org.apache.hadoop.fs.Path
 import org.apache.spark.sql.SparkSession
+import org.apache.spark.sql.catalyst.expressions.{Expression, Literal}
+import org.apache.spark.sql.sparkonnx.SessionFunctions
 
 import sparkonnx.errors.OnnxErrors
 import sparkonnx.model.{ModelRegistry, OnnxModel, SignatureJson}
 import sparkonnx.runtime.SessionPool
-import sparkonnx.sql.OnnxConf
+import sparkonnx.sql.{CallOptions, OnnxConf, OnnxPredictCall}
 
 /**
  * Registers ONNX models with a SparkSession, from Scala or Java. A registered model is
@@ -42,9 +44,64 @@ object OnnxModels {
     model
   }
 
-  /** Forgets a model registered with `register`; true if there was one. */
-  def unregister(spark: SparkSession, name: String): Boolean =
-    ModelRegistry.of(spark).remove(name)
+  /**
+   * Registers the model at `path` with default call options (`batchSize`, `outputs`) that its
+   * calls use unless they pass their own. Java-friendly; checks the options now.
+   */
+  def registerWithOptions(
+      spark: SparkSession,
+      name: String,
+      path: String,
+      options: java.util.Map[String, String]): OnnxModel = {
+    val parsed = checkOptions(options)
+    val model = load(spark, name, path)
+    ModelRegistry.of(spark).put(name, model, parsed)
+    model
+  }
+
+  /** [[registerWithOptions]] for a model given as bytes. */
+  def registerWithOptions(
+      spark: SparkSession,
+      name: String,
+      bytes: Array[Byte],
+      options: java.util.Map[String, String]): OnnxModel = {
+    val parsed = checkOptions(options)
+    val model = check(spark, name, s"<${bytes.length} bytes>", bytes)
+    ModelRegistry.of(spark).put(name, model, parsed)
+    model
+  }
+
+  /**
+   * Adds a temporary SQL function named like the model, so `digits(pixels)` means
+   * `onnx_predict('digits', pixels)` in this session. A built-in function's name is refused.
+   */
+  def registerFunction(spark: SparkSession, name: String): Unit = {
+    lookup(spark, name)
+    if (SessionFunctions.isBuiltin(name)) {
+      throw new IllegalArgumentException(
+        s"cannot add a SQL function for ONNX model '$name': Spark has a built-in '$name'")
+    }
+    SessionFunctions.register(spark, name,
+      (arguments: Seq[Expression]) => OnnxPredictCall(Literal(name) +: arguments))
+    ModelRegistry.of(spark).addFunction(name)
+  }
+
+  /** Forgets a model registered with `register`, and its SQL function; true if there was one. */
+  def unregister(spark: SparkSession, name: String): Boolean = {
+    val registry = ModelRegistry.of(spark)
+    if (registry.removeFunction(name)) SessionFunctions.drop(spark, name)
+    registry.remove(name)
+  }
+
+  /** The call options `name` was registered with. */
+  def callOptions(spark: SparkSession, name: String): Map[String, String] =
+    ModelRegistry.of(spark).options(name)
+
+  private def checkOptions(options: java.util.Map[String, String]): Map[String, String] = {
+    val parsed = Option(options).map(_.asScala.toMap).getOrElse(Map.empty)
+    CallOptions.parse("register", parsed)
+    parsed
+  }
 
   /** Names of the models this session can use: registered ones and configured ones. */
   def registered(spark: SparkSession): Seq[String] = {

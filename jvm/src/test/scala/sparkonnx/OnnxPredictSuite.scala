@@ -92,4 +92,17 @@ class OnnxPredictSuite extends AnyFunSuite with OnnxSparkSession {
     assert(text.contains("Runs the registered ONNX model"))
     assert(text.contains("Examples:"))
   }
+
+  test("registration options are call defaults; a per-model SQL function calls the model") {
+    OnnxModels.registerWithOptions(spark, "digits_fn", digitsPath.toString,
+      java.util.Map.of("batchSize", "9"))
+    OnnxModels.registerFunction(spark, "digits_fn")
+    floatFrame.createOrReplaceTempView("digits_float")
+    val frame = spark.sql("SELECT id, digits_fn(pixels) FROM digits_float")
+    assert(frame.queryExecution.executedPlan.toString.contains("batchSize=9"))
+    assertMatchesOrt(frame.collect())
+    assert(OnnxModels.unregister(spark, "digits_fn"))
+    intercept[org.apache.spark.sql.AnalysisException](
+      spark.sql("SELECT digits_fn(pixels) FROM digits_float").collect())
+  }
 }

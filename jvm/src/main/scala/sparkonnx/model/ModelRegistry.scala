@@ -14,10 +14,28 @@ import org.apache.spark.sql.SparkSession
 final class ModelRegistry {
   private val explicit = TrieMap.empty[String, OnnxModel]
   private val fromConf = TrieMap.empty[String, (String, OnnxModel)]
+  private val callOptions = TrieMap.empty[String, Map[String, String]]
 
-  def put(name: String, model: OnnxModel): Unit = explicit.put(name, model)
+  /** Registers `model` as `name`, with default call options (e.g. batchSize) for its calls. */
+  def put(name: String, model: OnnxModel, options: Map[String, String] = Map.empty): Unit = {
+    explicit.put(name, model)
+    if (options.isEmpty) callOptions.remove(name) else callOptions.put(name, options)
+  }
 
-  def remove(name: String): Boolean = explicit.remove(name).isDefined
+  private val functions = TrieMap.empty[String, Unit]
+
+  def remove(name: String): Boolean = {
+    callOptions.remove(name)
+    explicit.remove(name).isDefined
+  }
+
+  /** Notes that `name` also has a per-model SQL function, dropped with the model. */
+  def addFunction(name: String): Unit = functions.put(name, ())
+
+  def removeFunction(name: String): Boolean = functions.remove(name).isDefined
+
+  /** The call options `name` was registered with; calls' own options override them. */
+  def options(name: String): Map[String, String] = callOptions.getOrElse(name, Map.empty)
 
   /** A model registered explicitly, else the one the configuration names, loaded by `load`. */
   def lookup(

@@ -21,26 +21,32 @@ object CallOptions {
     case _ => false
   })
 
-  def parse(function: String, argument: Expression): CallOptions = {
+  /** The options in a constant map argument. */
+  def literal(argument: Expression): Map[String, String] = {
     val map = argument.eval().asInstanceOf[MapData]
     val keys = map.keyArray()
     val values = map.valueArray()
-    (0 until map.numElements()).foldLeft(CallOptions()) { (options, i) =>
-      val key = keys.getUTF8String(i).toString
-      val value = if (values.isNullAt(i)) "null" else values.getUTF8String(i).toString
+    (0 until map.numElements()).map { i =>
+      keys.getUTF8String(i).toString ->
+        (if (values.isNullAt(i)) "null" else values.getUTF8String(i).toString)
+    }.toMap
+  }
+
+  /** Checks and reads `options`; `function` names the call or registration for errors. */
+  def parse(function: String, options: Map[String, String]): CallOptions =
+    options.toSeq.sorted.foldLeft(CallOptions()) { case (parsed, (key, value)) =>
       def invalid(reason: String) =
         OnnxErrors.invalidOption(function, key, value, reason, Names)
       key match {
         case "batchSize" =>
           val size = value.trim.toIntOption.filter(v => v >= 1 && v <= OnnxConf.MaxBatchSize)
             .getOrElse(throw invalid(s"must be an integer in [1, ${OnnxConf.MaxBatchSize}]"))
-          options.copy(batchSize = Some(size))
+          parsed.copy(batchSize = Some(size))
         case "outputs" =>
           val names = value.split(",").map(_.trim).filter(_.nonEmpty).toSeq
           if (names.isEmpty) throw invalid("must name at least one output")
-          options.copy(outputs = names)
+          parsed.copy(outputs = names)
         case _ => throw invalid("unknown option")
       }
     }
-  }
 }

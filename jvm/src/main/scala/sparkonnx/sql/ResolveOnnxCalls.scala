@@ -46,10 +46,11 @@ case class ResolveOnnxCalls(session: SparkSession) extends Rule[LogicalPlan] {
       (arguments.size == 1 || (arguments.size == 2 && endsWithOptions))
     // A trailing constant map is options, unless the model really takes that many inputs.
     val hasOptions = endsWithOptions && (byName || arguments.size == inputCount + 1)
-    val given = if (hasOptions) arguments.init else arguments
-    val inputs = if (byName) fieldsByName(modelName, model, given.head) else given
-    val options =
-      if (hasOptions) CallOptions.parse(call.prettyName, arguments.last) else CallOptions()
+    val positional = if (hasOptions) arguments.init else arguments
+    val inputs = if (byName) fieldsByName(modelName, model, positional.head) else positional
+    // Options the model was registered with, overridden by the call's own.
+    val options = CallOptions.parse(call.prettyName, OnnxModels.callOptions(session, modelName) ++
+      (if (hasOptions) CallOptions.literal(arguments.last) else Map.empty))
     val binding = ModelBinding.bind(modelName, model,
       ModelShipping.source(session.sparkContext, model),
       inputs.map(e => columnName(e) -> e.dataType), options.outputs)
