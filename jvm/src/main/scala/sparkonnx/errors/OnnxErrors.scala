@@ -111,6 +111,10 @@ private[sparkonnx] object OnnxErrors {
     new OnnxExecutionException("ONNX_NULL_IN_ARRAY", Map(
       "model" -> model, "input" -> input.name, "column" -> column))
 
+  def invalidImage(origin: String, column: String, reason: String): OnnxExecutionException =
+    new OnnxExecutionException("ONNX_INVALID_IMAGE", Map(
+      "origin" -> origin, "column" -> column, "reason" -> reason))
+
   def runtimeFailure(model: String, cause: Throwable): OnnxExecutionException =
     new OnnxExecutionException("ONNX_RUNTIME_FAILURE", Map(
       "model" -> model, "reason" -> String.valueOf(cause.getMessage)), cause)

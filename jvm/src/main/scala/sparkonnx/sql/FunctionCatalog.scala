@@ -13,7 +13,10 @@ object FunctionCatalog {
   val functions: Seq[(FunctionIdentifier, ExpressionInfo, FunctionBuilder)] = Seq(
     function[OnnxPredictCall](OnnxPredict.FunctionName),
     function[TryOnnxPredictCall](OnnxPredict.TryFunctionName),
-    function[OnnxModelInfoCall]("onnx_model_info")
+    function[OnnxModelInfoCall]("onnx_model_info"),
+    function[OnnxImageTensor]("onnx_image_tensor"),
+    function[TryOnnxImageTensor]("try_onnx_image_tensor"),
+    function[OnnxTopK]("onnx_top_k")
   )
 
   /** Spark's own builder: arity errors and `ExpressionInfo` from `@ExpressionDescription`. */

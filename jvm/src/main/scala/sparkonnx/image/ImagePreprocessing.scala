@@ -1,0 +1,92 @@
+package sparkonnx.image
+
+/**
+ * How a model wants its images: resize the shorter side to `resizeShorter` (0: no resize),
+ * center-crop `cropWidth` x `cropHeight`, scale 0..255 by `scale`, subtract `mean` and divide by
+ * `std` per channel, in `channelOrder` and `layout`. The presets record published models'
+ * reference preprocessing (torchvision's ImageNet transform for MobileNetV2).
+ */
+final case class ImagePreprocessing(
+    resizeShorter: Int,
+    cropWidth: Int,
+    cropHeight: Int,
+    scale: Float,
+    mean: Seq[Float],
+    std: Seq[Float],
+    channelOrder: String,
+    layout: String) {
+  require(cropWidth > 0 && cropHeight > 0, "crop size must be positive")
+  require(mean.size == 3 && std.size == 3 && std.forall(_ != 0f), "mean and std need 3 values")
+  require(Set("RGB", "BGR").contains(channelOrder), s"channel order $channelOrder: RGB or BGR")
+  require(Set("NCHW", "NHWC").contains(layout), s"layout $layout: NCHW or NHWC")
+
+  /** Elements of one preprocessed image. */
+  def size: Int = 3 * cropWidth * cropHeight
+
+  /** The image as the model's input: `size` floats in `layout` order (without batch dim). */
+  def apply(image: RgbImage): Array[Float] = {
+    val resized = if (resizeShorter <= 0) image else {
+      val (w, h) = (image.width, image.height)
+      // torchvision: the shorter side becomes `resizeShorter`, the longer one truncates.
+      if (w <= h) Resampler.resize(image, resizeShorter, (resizeShorter.toLong * h / w).toInt)
+      else Resampler.resize(image, (resizeShorter.toLong * w / h).toInt, resizeShorter)
+    }
+    if (resized.width < cropWidth || resized.height < cropHeight) {
+      throw new ImageDecoder.BadImage(s"${resized.width}x${resized.height} is smaller than " +
+        s"the ${cropWidth}x$cropHeight crop")
+    }
+    val left = math.round((resized.width - cropWidth) / 2.0).toInt
+    val top = math.round((resized.height - cropHeight) / 2.0).toInt
+    val out = new Array[Float](size)
+    val plane = cropWidth * cropHeight
+    val order = if (channelOrder == "RGB") Array(0, 1, 2) else Array(2, 1, 0)
+    var y = 0
+    while (y < cropHeight) {
+      var x = 0
+      while (x < cropWidth) {
+        var c = 0
+        while (c < 3) {
+          val source = order(c)
+          val value = (resized.at(left + x, top + y, source) * scale - mean(c)) / std(c)
+          val index = if (layout == "NCHW") c * plane + y * cropWidth + x
+            else (y * cropWidth + x) * 3 + c
+          out(index) = value
+          c += 1
+        }
+        x += 1
+      }
+      y += 1
+    }
+    out
+  }
+}
+
+object ImagePreprocessing {
+  /** torchvision's ImageNet evaluation transform: Resize(256), CenterCrop(224), Normalize. */
+  val ImageNet: ImagePreprocessing = ImagePreprocessing(256, 224, 224, 1f / 255f,
+    Seq(0.485f, 0.456f, 0.406f), Seq(0.229f, 0.224f, 0.225f), "RGB", "NCHW")
+
+  val Presets: Map[String, ImagePreprocessing] =
+    Map("imagenet" -> ImageNet, "mobilenet_v2" -> ImageNet)
+
+  /**
+   * A preset, optionally overridden by options: resize, size (or width/height), scale, mean,
+   * std (comma-separated), channels (RGB|BGR), layout (NCHW|NHWC).
+   */
+  def fromOptions(options: Map[String, String]): ImagePreprocessing = {
+    val base = options.get("preset").map(p => Presets.getOrElse(p.toLowerCase,
+      throw new IllegalArgumentException(s"unknown preset '$p'; presets: " +
+        Presets.keys.toSeq.sorted.mkString(", ")))).getOrElse(ImageNet)
+    def floats(key: String, default: Seq[Float]) =
+      options.get(key).map(_.split(",").map(_.trim.toFloat).toSeq).getOrElse(default)
+    val size = options.get("size").map(_.trim.toInt)
+    ImagePreprocessing(
+      options.get("resize").map(_.trim.toInt).getOrElse(base.resizeShorter),
+      options.get("width").map(_.trim.toInt).orElse(size).getOrElse(base.cropWidth),
+      options.get("height").map(_.trim.toInt).orElse(size).getOrElse(base.cropHeight),
+      options.get("scale").map(_.trim.toFloat).getOrElse(base.scale),
+      floats("mean", base.mean), floats("std", base.std),
+      options.get("channels").map(_.trim.toUpperCase).getOrElse(base.channelOrder),
+      options.get("layout").map(_.trim.toUpperCase).getOrElse(base.layout))
+  }
+}
