@@ -33,8 +33,8 @@ def resized_size(width: int, height: int, shorter: int) -> tuple[int, int]:
 
 def center_crop_box(width: int, height: int, crop: int) -> tuple[int, int, int, int]:
     """PIL crop box of torchvision's `center_crop`: offsets rounded half to even (`round`)."""
-    left = int(round((width - crop) / 2.0))
-    top = int(round((height - crop) / 2.0))
+    left = round((width - crop) / 2.0)
+    top = round((height - crop) / 2.0)
     return left, top, left + crop, top + crop
 
 

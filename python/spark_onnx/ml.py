@@ -21,7 +21,71 @@ class _SparkOnnxReader(JavaMLReader):
         return f"sparkonnx.ml.{clazz.__name__}"
 
 
-class OnnxTransformer(JavaTransformer, JavaMLReadable["OnnxTransformer"], JavaMLWritable):
+class _ModelHolder(Params):
+    """The model of a stage: registered in the session (`modelName`) or held by the stage
+    (`modelPath` / `model`), which then saves it with the stage. Mirrors Scala's ModelHolder."""
+
+    modelName: Param[str] = Param(
+        Params._dummy(),
+        "modelName",
+        "name of a model registered in the session; empty to use the model held by the stage",
+        typeConverter=TypeConverters.toString,
+    )
+
+    def _create_java(self, java_class: str) -> Any:
+        from pyspark import SparkContext
+
+        from ._jvm import require_class
+
+        require_class(SparkContext._jvm, java_class)
+        return self._new_java_obj(java_class, self.uid)
+
+    def _set_with_model(self, **kwargs: Any) -> Any:
+        path, model = kwargs.pop("modelPath", None), kwargs.pop("model", None)
+        feed = kwargs.pop("feed", None)
+        name = kwargs.pop("modelName", None)
+        self._set(**{k: v for k, v in kwargs.items() if v is not None})
+        if name is not None:
+            self.setModelName(name)
+        if path is not None:
+            self.setModelPath(path)
+        if model is not None:
+            self.setModel(model)
+        if feed is not None:
+            self.setFeed(feed)  # type: ignore[attr-defined]
+        return self
+
+    def setModelPath(self, path: str) -> Any:
+        """Holds the model at `path`, read now on the driver."""
+        import os
+
+        self._java_obj.setModelPath(os.path.abspath(path) if "://" not in path else path)
+        return self._set(modelName="")
+
+    def setModel(self, model: OnnxModel | bytes) -> Any:
+        """Holds a model given in memory."""
+        data = model.bytes if isinstance(model, OnnxModel) else bytes(model)
+        self._java_obj.setModel(bytearray(data))
+        return self._set(modelName="")
+
+    def setModelName(self, value: str) -> Any:
+        """Uses the model registered as `value` in the session."""
+        self._java_obj.setModelName(value)
+        return self._set(modelName=value)
+
+    def getModelName(self) -> str:
+        return self.getOrDefault(self.modelName)
+
+    def setInputCol(self, value: str) -> Any:
+        return self._set(inputCol=value)
+
+    def setOutputCol(self, value: str) -> Any:
+        return self._set(outputCol=value)
+
+
+class OnnxTransformer(
+    JavaTransformer, _ModelHolder, JavaMLReadable["OnnxTransformer"], JavaMLWritable
+):
     """Runs an ONNX model as a pipeline stage, on the batched `onnx_predict` engine.
 
     The model is held by the stage (`modelPath` or `model`) or registered in the session
@@ -32,12 +96,6 @@ class OnnxTransformer(JavaTransformer, JavaMLReadable["OnnxTransformer"], JavaML
     >>> scorer.transform(images)
     """
 
-    modelName: Param[str] = Param(
-        Params._dummy(),
-        "modelName",
-        "name of a model registered in the session; empty to use the model held by the stage",
-        typeConverter=TypeConverters.toString,
-    )
     inputCols: Param[list[str]] = Param(
         Params._dummy(),
         "inputCols",
@@ -91,12 +149,7 @@ class OnnxTransformer(JavaTransformer, JavaMLReadable["OnnxTransformer"], JavaML
         vectorOutput: bool | None = None,
     ) -> None:
         super().__init__()
-        from pyspark import SparkContext
-
-        from ._jvm import require_class
-
-        require_class(SparkContext._jvm, "sparkonnx.ml.OnnxTransformer")
-        self._java_obj = self._new_java_obj("sparkonnx.ml.OnnxTransformer", self.uid)
+        self._java_obj = self._create_java("sparkonnx.ml.OnnxTransformer")
         self._setDefault(
             modelName="",
             inputCols=[],
@@ -111,36 +164,7 @@ class OnnxTransformer(JavaTransformer, JavaMLReadable["OnnxTransformer"], JavaML
     @keyword_only
     def setParams(self, **kwargs: Any) -> OnnxTransformer:
         """Sets any of the constructor's arguments."""
-        path, model, feed = (
-            kwargs.pop("modelPath", None),
-            kwargs.pop("model", None),
-            kwargs.pop("feed", None),
-        )
-        self._set(**{k: v for k, v in kwargs.items() if v is not None})
-        if path is not None:
-            self.setModelPath(path)
-        if model is not None:
-            self.setModel(model)
-        if feed is not None:
-            self.setFeed(feed)
-        return self
-
-    def setModelPath(self, path: str) -> OnnxTransformer:
-        """Holds the model at `path`, read now on the driver."""
-        import os
-
-        self._java_obj.setModelPath(os.path.abspath(path) if "://" not in path else path)
-        return self._set(modelName="")
-
-    def setModel(self, model: OnnxModel | bytes) -> OnnxTransformer:
-        """Holds a model given in memory."""
-        data = model.bytes if isinstance(model, OnnxModel) else bytes(model)
-        self._java_obj.setModel(bytearray(data))
-        return self._set(modelName="")
-
-    def setModelName(self, value: str) -> OnnxTransformer:
-        self._java_obj.setModelName(value)
-        return self._set(modelName=value)
+        return self._set_with_model(**kwargs)
 
     def setFeed(self, feed: dict[str, str]) -> OnnxTransformer:
         """Feeds model inputs from columns by name: input name -> column."""
@@ -164,9 +188,6 @@ class OnnxTransformer(JavaTransformer, JavaMLReadable["OnnxTransformer"], JavaML
 
     def setVectorOutput(self, value: bool) -> OnnxTransformer:
         return self._set(vectorOutput=value)
-
-    def getModelName(self) -> str:
-        return self.getOrDefault(self.modelName)
 
     def getInputCols(self) -> list[str]:
         return self.getOrDefault(self.inputCols)

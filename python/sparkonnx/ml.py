@@ -1,5 +1,6 @@
 """PySpark finds `sparkonnx.ml.OnnxTransformer` here when loading a saved pipeline."""
 
 from spark_onnx.ml import OnnxTransformer
+from spark_onnx.ml_images import ImageFeaturizer, ImagePredictor
 
-__all__ = ["OnnxTransformer"]
+__all__ = ["ImageFeaturizer", "ImagePredictor", "OnnxTransformer"]

@@ -1,12 +1,9 @@
 package sparkonnx.ml
 
-import org.apache.hadoop.conf.Configuration
-import org.apache.hadoop.fs.Path
 import org.apache.spark.ml.Transformer
 import org.apache.spark.ml.functions.array_to_vector
 import org.apache.spark.ml.linalg.SQLDataTypes
 import org.apache.spark.ml.param.ParamMap
-import org.apache.spark.ml.sparkonnx.MLPersistence
 import org.apache.spark.ml.util._
 import org.apache.spark.sql.{Column, DataFrame, Dataset, SparkSession}
 import org.apache.spark.sql.functions.col
@@ -35,32 +32,6 @@ class OnnxTransformer(override val uid: String)
 
   def this() = this(Identifiable.randomUID("onnxTransformer"))
 
-  private var heldModel: Option[OnnxModel] = None
-
-  /** Uses the model registered as `name` (and drops a model the stage held). */
-  def setModelName(name: String): this.type = {
-    heldModel = None
-    set(modelName, name)
-  }
-
-  /** Holds the model at `path` (any Hadoop file system), read now on the driver. */
-  def setModelPath(path: String): this.type = {
-    val hadoopPath = new Path(path)
-    // Before any session exists (building a pipeline up front), Hadoop's defaults will do.
-    val conf = SparkSession.getActiveSession.orElse(SparkSession.getDefaultSession)
-      .map(_.sparkContext.hadoopConfiguration).getOrElse(new Configuration())
-    val fs = hadoopPath.getFileSystem(conf)
-    val in = fs.open(hadoopPath)
-    val bytes = try in.readAllBytes() finally in.close()
-    setModel(bytes)
-  }
-
-  /** Holds the model given as bytes. */
-  def setModel(bytes: Array[Byte]): this.type = {
-    heldModel = Some(OnnxModel.fromBytes(bytes, s"<$uid model>"))
-    this
-  }
-
   def setInputCols(value: Array[String]): this.type = set(inputCols, value)
   def setInputNames(value: Array[String]): this.type = set(inputNames, value)
   def setOutputCols(value: Array[String]): this.type = set(outputCols, value)
@@ -73,9 +44,6 @@ class OnnxTransformer(override val uid: String)
     val (names, columns) = feed.toSeq.sorted.unzip
     setInputNames(names.toArray).setInputCols(columns.toArray)
   }
-
-  /** The bytes this stage holds, if it holds a model rather than naming a registered one. */
-  def modelBytes: Option[Array[Byte]] = heldModel.map(_.bytes)
 
   override def transform(dataset: Dataset[_]): DataFrame = {
     transformSchema(dataset.schema, logging = true)
@@ -120,20 +88,7 @@ class OnnxTransformer(override val uid: String)
     that
   }
 
-  override def write: MLWriter = new OnnxTransformer.Writer(this)
-
-  /** The session name of the model: the registered one, or the held one registered by hash. */
-  private def registeredName(spark: SparkSession): String = heldModel match {
-    case Some(model) =>
-      val name = s"onnx_${model.sha256.take(16)}"
-      if (!OnnxModels.registered(spark).contains(name)) {
-        OnnxModels.register(spark, name, model.bytes)
-      }
-      name
-    case None if $(modelName).nonEmpty => $(modelName)
-    case None => throw new IllegalArgumentException(
-      s"OnnxTransformer $uid has no model: call setModelName, setModelPath or setModel")
-  }
+  override def write: MLWriter = new StagePersistence.Writer(this)
 
   private def orderedInputNames(model: OnnxModel): Seq[String] =
     if ($(inputNames).isEmpty) $(inputCols).toSeq
@@ -175,32 +130,8 @@ class OnnxTransformer(override val uid: String)
 }
 
 object OnnxTransformer extends MLReadable[OnnxTransformer] {
-  private val ModelFile = "model.onnx"
-
-  override def read: MLReader[OnnxTransformer] = new Reader
+  override def read: MLReader[OnnxTransformer] = new StagePersistence.Reader(
+    classOf[OnnxTransformer].getName, uid => new OnnxTransformer(uid))
 
   override def load(path: String): OnnxTransformer = super.load(path)
-
-  private class Writer(stage: OnnxTransformer) extends MLWriter {
-    override protected def saveImpl(path: String): Unit = {
-      MLPersistence.saveMetadata(stage, path, sparkSession)
-      // A stage naming a registered model stores it too: the saved stage must stand alone.
-      val bytes = stage.modelBytes.getOrElse(
-        OnnxModels.lookup(sparkSession, stage.getModelName).bytes)
-      val file = new Path(path, ModelFile)
-      val out = file.getFileSystem(sparkSession.sparkContext.hadoopConfiguration).create(file)
-      try out.write(bytes) finally out.close()
-    }
-  }
-
-  private class Reader extends MLReader[OnnxTransformer] {
-    override def load(path: String): OnnxTransformer = {
-      val stage = MLPersistence.loadParams(path, sparkSession,
-        classOf[OnnxTransformer].getName, uid => new OnnxTransformer(uid))
-      val file = new Path(path, ModelFile)
-      val in = file.getFileSystem(sparkSession.sparkContext.hadoopConfiguration).open(file)
-      val bytes = try in.readAllBytes() finally in.close()
-      stage.setModel(bytes)
-    }
-  }
 }

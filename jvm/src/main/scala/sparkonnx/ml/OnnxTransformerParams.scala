@@ -1,15 +1,12 @@
 package sparkonnx.ml
 
-import org.apache.spark.ml.param.{BooleanParam, IntParam, Param, ParamValidators, Params, StringArrayParam}
+import org.apache.spark.ml.param.{BooleanParam, IntParam, ParamValidators, StringArrayParam}
 
 /**
  * The Params of [[OnnxTransformer]], shared with its Python wrapper (a parity test checks
  * names and defaults agree).
  */
-trait OnnxTransformerParams extends Params {
-
-  final val modelName: Param[String] = new Param[String](this, "modelName",
-    "name of a model registered in the session; empty to use the model held by the stage")
+trait OnnxTransformerParams extends ModelHolder {
 
   final val inputCols: StringArrayParam = new StringArrayParam(this, "inputCols",
     "columns feeding the model's inputs, in model input order unless inputNames is set")
@@ -30,11 +27,10 @@ trait OnnxTransformerParams extends Params {
   final val vectorOutput: BooleanParam = new BooleanParam(this, "vectorOutput",
     "turn one-dimensional array outputs into ML vectors (for Spark ML estimators)")
 
-  setDefault(modelName -> "", inputCols -> Array.empty[String], inputNames -> Array.empty[String],
+  setDefault(inputCols -> Array.empty[String], inputNames -> Array.empty[String],
     outputCols -> Array.empty[String], outputNames -> Array.empty[String], batchSize -> 0,
     vectorOutput -> false)
 
-  def getModelName: String = $(modelName)
   def getInputCols: Array[String] = $(inputCols)
   def getInputNames: Array[String] = $(inputNames)
   def getOutputCols: Array[String] = $(outputCols)

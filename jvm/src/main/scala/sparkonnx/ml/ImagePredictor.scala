@@ -1,0 +1,76 @@
+package sparkonnx.ml
+
+import org.apache.spark.ml.Transformer
+import org.apache.spark.ml.param.{BooleanParam, IntParam, ParamMap, ParamValidators, StringArrayParam}
+import org.apache.spark.ml.util._
+import org.apache.spark.sql.{DataFrame, Dataset}
+import org.apache.spark.sql.functions.{call_function, lit, typedLit}
+import org.apache.spark.sql.types._
+
+/**
+ * Image -> the top `topK` classes of a pretrained classifier, as
+ * `array<struct<index, label, probability>>` (or the raw scores with `decode = false`).
+ * {{{
+ *   new ImagePredictor().setModelPath("models/zoo/mobilenet_v2.onnx")
+ *     .setLabels(labels).setTopK(5).transform(images)
+ * }}}
+ */
+class ImagePredictor(override val uid: String)
+  extends Transformer with ImageModelParams with MLWritable {
+
+  def this() = this(Identifiable.randomUID("imagePredictor"))
+
+  final val topK: IntParam = new IntParam(this, "topK", "how many classes to return",
+    ParamValidators.gtEq(1))
+  final val labels: StringArrayParam = new StringArrayParam(this, "labels",
+    "class names by index (e.g. the zoo's imagenet_labels.txt); empty for indices only")
+  final val decode: BooleanParam = new BooleanParam(this, "decode",
+    "return the top classes with labels; false for the model's raw scores")
+
+  setDefault(outputCol -> "predictions", topK -> 5, labels -> Array.empty[String], decode -> true)
+
+  def setInputCol(value: String): this.type = set(inputCol, value)
+  def setOutputCol(value: String): this.type = set(outputCol, value)
+  def setPreset(value: String): this.type = set(preset, value)
+  def setOutputName(value: String): this.type = set(outputName, value)
+  def setBatchSize(value: Int): this.type = set(batchSize, value)
+  def setTopK(value: Int): this.type = set(topK, value)
+  def setLabels(value: Array[String]): this.type = set(labels, value)
+  def setDecode(value: Boolean): this.type = set(decode, value)
+  def getTopK: Int = $(topK)
+  def getLabels: Array[String] = $(labels)
+  def getDecode: Boolean = $(decode)
+
+  override def transform(dataset: Dataset[_]): DataFrame = {
+    transformSchema(dataset.schema, logging = true)
+    val spark = dataset.sparkSession
+    val (name, model) = resolvedModel(spark)
+    val scores = ImageScoring.output(this, spark, name, model)
+    val result = if (!$(decode)) scores
+      else call_function("onnx_top_k", scores, lit($(topK)), typedLit($(labels).toSeq))
+    dataset.toDF().withColumn($(outputCol), result)
+  }
+
+  override def transformSchema(schema: StructType): StructType = {
+    require(schema.fieldNames.contains($(inputCol)), s"ImagePredictor $uid: no column " +
+      s"${$(inputCol)} in ${schema.fieldNames.mkString(", ")}")
+    val outputType = if ($(decode)) new sparkonnx.sql.OnnxTopK(null, null, null).dataType
+      else ArrayType(FloatType, containsNull = false)
+    schema.add($(outputCol), outputType, nullable = true)
+  }
+
+  override def copy(extra: ParamMap): ImagePredictor = {
+    val that = defaultCopy[ImagePredictor](extra)
+    that.heldModel = heldModel
+    that
+  }
+
+  override def write: MLWriter = new StagePersistence.Writer(this)
+}
+
+object ImagePredictor extends MLReadable[ImagePredictor] {
+  override def read: MLReader[ImagePredictor] = new StagePersistence.Reader(
+    classOf[ImagePredictor].getName, uid => new ImagePredictor(uid))
+
+  override def load(path: String): ImagePredictor = super.load(path)
+}
