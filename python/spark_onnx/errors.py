@@ -78,6 +78,7 @@ CONDITIONS: dict[str, type[SparkOnnxError]] = {
     "ONNX_WRONG_NUM_INPUTS": InputMismatch,
     "ONNX_INPUT_TYPE_MISMATCH": InputMismatch,
     "ONNX_INPUT_FIELDS_MISMATCH": InputMismatch,
+    "ONNX_IMAGE_TYPE_MISMATCH": InputMismatch,
     "ONNX_UNKNOWN_OUTPUT": UnknownOutput,
     "ONNX_INVALID_OPTION": InvalidOption,
     "ONNX_UNSUPPORTED_TENSOR_TYPE": UnsupportedTensorType,

@@ -2,8 +2,8 @@ package sparkonnx
 
 import org.apache.spark.sql.SparkSessionExtensions
 
-import sparkonnx.sql.{ExtractOnnxCalls, FunctionCatalog, OnnxEvalStrategy, ResolveOnnxCalls,
-  ResolveOnnxModelInfo}
+import sparkonnx.sql.{ExtractOnnxCalls, FunctionCatalog, OnnxEvalStrategy, ResolveImageTensors,
+  ResolveOnnxCalls, ResolveOnnxModelInfo}
 
 /**
  * Enables spark-onnx in a session:
@@ -19,6 +19,7 @@ class SparkOnnxExtensions extends (SparkSessionExtensions => Unit) {
     FunctionCatalog.functions.foreach(extensions.injectFunction)
     extensions.injectResolutionRule(session => ResolveOnnxCalls(session))
     extensions.injectResolutionRule(session => ResolveOnnxModelInfo(session))
+    extensions.injectResolutionRule(session => ResolveImageTensors(session))
     extensions.injectPreCBORule(_ => ExtractOnnxCalls)
     extensions.injectPlannerStrategy(session => OnnxEvalStrategy(session))
   }

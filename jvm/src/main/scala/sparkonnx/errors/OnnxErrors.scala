@@ -111,6 +111,10 @@ private[sparkonnx] object OnnxErrors {
     new OnnxExecutionException("ONNX_NULL_IN_ARRAY", Map(
       "model" -> model, "input" -> input.name, "column" -> column))
 
+  def imageTypeMismatch(function: String, column: String, columnType: String) =
+    new OnnxAnalysisException("ONNX_IMAGE_TYPE_MISMATCH", Map(
+      "function" -> function, "column" -> column, "columnType" -> columnType))
+
   def invalidImage(origin: String, column: String, reason: String): OnnxExecutionException =
     new OnnxExecutionException("ONNX_INVALID_IMAGE", Map(
       "origin" -> origin, "column" -> column, "reason" -> reason))

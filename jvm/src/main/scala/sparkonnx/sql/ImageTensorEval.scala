@@ -1,0 +1,69 @@
+package sparkonnx.sql
+
+import org.apache.spark.sql.catalyst.InternalRow
+import org.apache.spark.sql.catalyst.expressions.{Expression, UnaryExpression, UnsafeArrayData}
+import org.apache.spark.sql.catalyst.expressions.codegen.CodegenFallback
+import org.apache.spark.sql.types._
+
+import sparkonnx.errors.OnnxErrors
+import sparkonnx.image.{ImageDecoder, ImagePreprocessing, RgbImage}
+
+/**
+ * A resolved `onnx_image_tensor`: decodes, resizes, crops and normalises one image in the JVM
+ * into the flat `array<float>` a model input takes. The column name for errors, the pixel limit
+ * and the preprocessing are fixed at analysis, on the driver.
+ */
+case class ImageTensorEval(
+    child: Expression,
+    preprocessing: ImagePreprocessing,
+    column: String,
+    maxPixels: Long,
+    failOnError: Boolean)
+  extends UnaryExpression with CodegenFallback {
+
+  override def dataType: DataType = ArrayType(FloatType, containsNull = false)
+  override def nullable: Boolean = true
+  override def prettyName: String =
+    if (failOnError) ImageTensorEval.FunctionName else ImageTensorEval.TryFunctionName
+  override def flatArguments: Iterator[Any] = Iterator(child)
+
+  override def eval(input: InternalRow): Any = {
+    val value = child.eval(input)
+    if (value == null) return null
+    try UnsafeArrayData.fromPrimitiveArray(preprocessing(decode(value)))
+    catch {
+      case e: ImageDecoder.BadImage =>
+        if (failOnError) throw OnnxErrors.invalidImage(origin(value), column, e.reason)
+        else null
+    }
+  }
+
+  private def decode(value: Any): RgbImage = child.dataType match {
+    case BinaryType => ImageDecoder.decode(value.asInstanceOf[Array[Byte]], maxPixels)
+    case struct: StructType =>
+      val row = value.asInstanceOf[InternalRow]
+      def field(name: String) = struct.fieldIndex(name)
+      ImageDecoder.fromSparkImage(row.getInt(field("width")), row.getInt(field("height")),
+        row.getInt(field("nChannels")), row.getBinary(field("data")), maxPixels)
+    case other => throw new IllegalStateException(s"unexpected image type $other")
+  }
+
+  private def origin(value: Any): String = child.dataType match {
+    case struct: StructType =>
+      val row = value.asInstanceOf[InternalRow]
+      val index = struct.fieldIndex("origin")
+      if (row.isNullAt(index)) "(no origin)" else row.getUTF8String(index).toString
+    case _ => "(binary value)"
+  }
+
+  override protected def withNewChildInternal(newChild: Expression): ImageTensorEval =
+    copy(child = newChild)
+}
+
+object ImageTensorEval {
+  val FunctionName = "onnx_image_tensor"
+  val TryFunctionName = "try_onnx_image_tensor"
+  val MaxPixels = "spark.onnx.image.maxPixels"
+  val DefaultMaxPixels: Long = 50000000L
+  val StructFields: Seq[String] = Seq("origin", "height", "width", "nChannels", "data")
+}

@@ -1,0 +1,48 @@
+package sparkonnx.sql
+
+import scala.util.control.NonFatal
+
+import org.apache.spark.sql.SparkSession
+import org.apache.spark.sql.catalyst.plans.logical.LogicalPlan
+import org.apache.spark.sql.catalyst.rules.Rule
+import org.apache.spark.sql.catalyst.util.{toPrettySQL, MapData}
+import org.apache.spark.sql.types.{BinaryType, StructType}
+import org.apache.spark.unsafe.types.UTF8String
+
+import sparkonnx.errors.OnnxErrors
+import sparkonnx.image.ImagePreprocessing
+
+/** Turns `onnx_image_tensor` calls into [[ImageTensorEval]], checking types and options. */
+case class ResolveImageTensors(session: SparkSession) extends Rule[LogicalPlan] {
+
+  override def apply(plan: LogicalPlan): LogicalPlan = plan.resolveExpressions {
+    case call: ImageTensorCall if call.childrenResolved => resolve(call)
+  }
+
+  private def resolve(call: ImageTensorCall): ImageTensorEval = {
+    val column = toPrettySQL(call.image)
+    call.image.dataType match {
+      case BinaryType =>
+      case struct: StructType if ImageTensorEval.StructFields.forall(struct.fieldNames.contains) =>
+      case other => throw OnnxErrors.imageTypeMismatch(call.prettyName, column, other.sql)
+    }
+    val options: Map[String, String] = if (!call.options.foldable) {
+      throw OnnxErrors.invalidOption(call.prettyName, "options", toPrettySQL(call.options),
+        "must be a constant preset name or map<string,string>", Seq("preset_or_options"))
+    } else call.options.eval() match {
+      case preset: UTF8String => Map("preset" -> preset.toString)
+      case _: MapData => CallOptions.literal(call.options)
+      case other => throw OnnxErrors.invalidOption(call.prettyName, "options", String.valueOf(other),
+        "must be a preset name or map<string,string>", Seq("preset_or_options"))
+    }
+    val preprocessing = try ImagePreprocessing.fromOptions(options) catch {
+      case NonFatal(e) => throw OnnxErrors.invalidOption(call.prettyName, "options",
+        options.toSeq.sorted.map { case (k, v) => s"$k=$v" }.mkString(", "), e.getMessage,
+        Seq("preset", "resize", "size", "width", "height", "scale", "mean", "std", "channels",
+          "layout"))
+    }
+    val maxPixels = session.conf.getOption(ImageTensorEval.MaxPixels).map(_.trim.toLong)
+      .getOrElse(ImageTensorEval.DefaultMaxPixels)
+    ImageTensorEval(call.image, preprocessing, column, maxPixels, call.failOnError)
+  }
+}
