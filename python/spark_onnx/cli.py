@@ -1,4 +1,4 @@
-"""The `spark-onnx` command line."""
+"""The `spark-onnx` command line: `spark-onnx --help`, `spark-onnx <command> --help`."""
 
 from __future__ import annotations
 
@@ -6,18 +6,60 @@ import argparse
 import sys
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="spark-onnx", description="ONNX models on Spark.")
-    commands = parser.add_subparsers(dest="command", required=True)
+def parser() -> argparse.ArgumentParser:
+    main = argparse.ArgumentParser(prog="spark-onnx", description="ONNX models on Spark.")
+    commands = main.add_subparsers(dest="command", required=True)
+
+    predict = commands.add_parser("predict", help="score a table or an image folder; write Parquet")
+    predict.add_argument("--model", required=True, help="the .onnx model")
+    predict.add_argument("--input", required=True, help="Parquet, CSV, or a folder of images")
+    predict.add_argument("--output", required=True, help="where to write the Parquet result")
+    predict.add_argument("--columns", help="input columns, comma-separated (default: input names)")
+    predict.add_argument("--batch-size", type=int, help="rows per ONNX Runtime run")
+    predict.add_argument("--format", choices=["parquet", "csv", "images"], help="default: guessed")
+    predict.add_argument("--preset", help="image preprocessing preset (default: from the zoo card)")
+    predict.add_argument("--master", default="local[2]", help="Spark master (default local[2])")
+
+    inspect = commands.add_parser("inspect", help="a model's signature as a table")
+    inspect.add_argument("model")
+
+    convert = commands.add_parser("convert", help="Keras/SavedModel/sklearn/torch to ONNX")
+    convert.add_argument("source", help=".keras/.h5, SavedModel folder, .pkl/.joblib, .pt")
+    convert.add_argument("--to", required=True, help="the .onnx file to write")
+    convert.add_argument("--sample", help="a .npy sample for the parity check (default: random)")
+    convert.add_argument("--input-shape", help="torch only: one row's shape, e.g. 3,224,224")
+
+    commands.add_parser("zoo", help="the shipped pretrained models")
+
     demo = commands.add_parser("demo", help="score the digits test set on local Spark")
     demo.add_argument("--models-dir", default="models", help="folder holding digits.onnx")
     demo.add_argument("--master", default="local[2]", help="Spark master (default local[2])")
-    args = parser.parse_args(argv)
+    demo.add_argument(
+        "--transfer",
+        action="store_true",
+        help="also run the transfer-learning demo (zoo featurizer + LogisticRegression)",
+    )
+    demo.add_argument("--out", default="demo-output", help="where the transfer demo writes its PNG")
+
+    bench = commands.add_parser("bench", help="the MLP benchmark (arguments go to it)")
+    bench.add_argument("bench_args", nargs=argparse.REMAINDER)
+    return main
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
     if args.command == "demo":
         from .demo import run
 
-        return run(models_dir=args.models_dir, master=args.master)
-    return 2
+        status = run(models_dir=args.models_dir, master=args.master)
+        if status == 0 and args.transfer:
+            from .transfer_demo import run as transfer
+
+            status = transfer(master=args.master, out=args.out)
+        return status
+    from importlib import import_module
+
+    return import_module(f"spark_onnx.commands.{args.command}").run(args)
 
 
 if __name__ == "__main__":

