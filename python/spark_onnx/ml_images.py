@@ -18,8 +18,8 @@ class _ImageModelParams(HasInputCol, HasOutputCol):
     preset: Param[str] = Param(
         Params._dummy(),
         "preset",
-        "image preprocessing the model expects: a preset of onnx_image_tensor ('imagenet', "
-        "'mobilenet_v2')",
+        "image preprocessing: 'auto' (what the model records, else 'imagenet') or a preset of "
+        "onnx_image_tensor ('imagenet', 'mobilenet_v2', 'efficientnet_lite0')",
         typeConverter=TypeConverters.toString,
     )
     outputName: Param[str] = Param(
@@ -78,7 +78,7 @@ class ImageFeaturizer(
             modelName="",
             inputCol="image",
             outputCol="features",
-            preset="imagenet",
+            preset="auto",
             outputName="",
             batchSize=0,
         )
@@ -141,7 +141,7 @@ class ImagePredictor(
             modelName="",
             inputCol="image",
             outputCol="predictions",
-            preset="imagenet",
+            preset="auto",
             outputName="",
             batchSize=0,
             topK=5,

@@ -73,6 +73,38 @@ object ImagePreprocessing {
   val Presets: Map[String, ImagePreprocessing] = Map("imagenet" -> ImageNet,
     "mobilenet_v2" -> ImageNet, "efficientnet_lite0" -> EfficientNetLite)
 
+  /** Where a model records the preprocessing it expects (the zoo's models do). */
+  val MetadataKey = "spark_onnx.preprocessing"
+
+  /**
+   * The options equivalent of a model's recorded preprocessing (a JSON object with
+   * resize_shorter_side, center_crop, scale, mean, std, channel_order, layout).
+   */
+  def optionsFromMetadata(json: String): Map[String, String] = {
+    import org.json4s._
+    import org.json4s.jackson.JsonMethods.parse
+    implicit val formats: Formats = DefaultFormats
+    val card = parse(json)
+    def number(key: String): Option[String] = (card \ key) match {
+      case JInt(v) => Some(v.toString)
+      case JDouble(v) => Some(v.toString)
+      case _ => None
+    }
+    def numbers(key: String): Option[String] = (card \ key) match {
+      case JArray(values) => Some(values.map {
+        case JDouble(v) => v.toString
+        case JInt(v) => v.toString
+        case other => other.extract[String]
+      }.mkString(","))
+      case _ => None
+    }
+    def text(key: String): Option[String] = (card \ key).extractOpt[String]
+    Seq("resize" -> number("resize_shorter_side"), "size" -> number("center_crop"),
+      "scale" -> number("scale"), "mean" -> numbers("mean"), "std" -> numbers("std"),
+      "channels" -> text("channel_order"), "layout" -> text("layout"))
+      .collect { case (k, Some(v)) => k -> v }.toMap
+  }
+
   /**
    * A preset, optionally overridden by options: resize, size (or width/height), scale, mean,
    * std (comma-separated), channels (RGB|BGR), layout (NCHW|NHWC).

@@ -7,8 +7,8 @@ import org.apache.spark.ml.param.shared.{HasInputCol, HasOutputCol}
 trait ImageModelParams extends ModelHolder with HasInputCol with HasOutputCol {
 
   final val preset: Param[String] = new Param[String](this, "preset",
-    "image preprocessing the model expects: a preset of onnx_image_tensor ('imagenet', " +
-      "'mobilenet_v2')")
+    "image preprocessing: 'auto' (what the model records, else 'imagenet') or a preset of " +
+      "onnx_image_tensor ('imagenet', 'mobilenet_v2', 'efficientnet_lite0')")
 
   final val outputName: Param[String] = new Param[String](this, "outputName",
     "model output to use; empty for the model's first output")
@@ -17,7 +17,7 @@ trait ImageModelParams extends ModelHolder with HasInputCol with HasOutputCol {
     "rows per ONNX Runtime run; 0 for the session's spark.onnx.batchSize",
     ParamValidators.inRange(0, 1 << 20))
 
-  setDefault(inputCol -> "image", preset -> "imagenet", outputName -> "", batchSize -> 0)
+  setDefault(inputCol -> "image", preset -> "auto", outputName -> "", batchSize -> 0)
 
   def getPreset: String = $(preset)
   def getOutputName: String = $(outputName)

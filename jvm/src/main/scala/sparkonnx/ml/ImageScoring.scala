@@ -4,6 +4,7 @@ import org.apache.spark.sql.{Column, SparkSession}
 import org.apache.spark.sql.functions.{call_function, col, flatten, lit}
 
 import sparkonnx.functions.onnx_predict
+import sparkonnx.image.ImagePreprocessing
 import sparkonnx.model.OnnxModel
 
 /** The column an image stage computes: image -> tensor in the JVM -> one model output. */
@@ -16,7 +17,11 @@ private[ml] object ImageScoring {
       else model.signature.outputs.head.name
     val options = Map("outputs" -> output) ++
       (if (stage.getBatchSize > 0) Map("batchSize" -> stage.getBatchSize.toString) else Map())
-    val tensor = call_function("onnx_image_tensor", col(stage.getInputCol), lit(stage.getPreset))
+    // "auto": the preprocessing the model records (the zoo's do), else ImageNet's.
+    val preset = if (stage.getPreset != "auto") stage.getPreset
+      else if (model.signature.metadata.contains(ImagePreprocessing.MetadataKey)) name
+      else "imagenet"
+    val tensor = call_function("onnx_image_tensor", col(stage.getInputCol), lit(preset))
     val spec = model.signature.outputs.find(_.name == output).getOrElse(
       throw new IllegalArgumentException(s"model has no output '$output'; outputs: " +
         model.signature.outputs.map(_.name).mkString(", ")))

@@ -22,6 +22,9 @@ trait ModelHolder extends Params {
 
   private[ml] var heldModel: Option[OnnxModel] = None
 
+  /** The registered model this stage last ran, so saving it later needs no session lookup. */
+  @transient private[ml] var lastResolved: Option[OnnxModel] = None
+
   def getModelName: String = $(modelName)
 
   /** Uses the model registered as `name` (and drops a model the stage held). */
@@ -65,6 +68,12 @@ trait ModelHolder extends Params {
 
   protected def resolvedModel(spark: SparkSession): (String, OnnxModel) = {
     val name = registeredName(spark)
-    (name, OnnxModels.lookup(spark, name))
+    val model = OnnxModels.lookup(spark, name)
+    lastResolved = Some(model)
+    (name, model)
   }
+
+  /** The model to save with the stage: held, last run, or registered in `spark`. */
+  private[ml] def modelToSave(spark: SparkSession): OnnxModel =
+    heldModel.orElse(lastResolved).getOrElse(OnnxModels.lookup(spark, $(modelName)))
 }

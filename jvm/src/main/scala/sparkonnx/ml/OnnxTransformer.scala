@@ -48,11 +48,11 @@ class OnnxTransformer(override val uid: String)
   override def transform(dataset: Dataset[_]): DataFrame = {
     transformSchema(dataset.schema, logging = true)
     val spark = dataset.sparkSession
-    val name = registeredName(spark)
-    val outputs = fetched(OnnxModels.lookup(spark, name))
+    val (name, model) = resolvedModel(spark)
+    val outputs = fetched(model)
     val options = Map("outputs" -> outputs.mkString(",")) ++
       (if ($(batchSize) > 0) Map("batchSize" -> $(batchSize).toString) else Map.empty)
-    val call = onnx_predict(name, orderedInputs(OnnxModels.lookup(spark, name)), options)
+    val call = onnx_predict(name, orderedInputs(model), options)
     val frame = dataset.toDF()
     val targets = outputColumns(outputs)
     if (outputs.size == 1) {

@@ -5,8 +5,6 @@ import org.apache.spark.ml.param.Params
 import org.apache.spark.ml.sparkonnx.MLPersistence
 import org.apache.spark.ml.util.{MLReader, MLWriter}
 
-import sparkonnx.OnnxModels
-
 /**
  * Saves a model-holding stage as Spark saves its own stages (Params in `metadata/`) plus the
  * model bytes in `model.onnx`, so the saved stage runs anywhere with nothing registered.
@@ -17,8 +15,7 @@ private[ml] object StagePersistence {
   final class Writer(stage: Params with ModelHolder) extends MLWriter {
     override protected def saveImpl(path: String): Unit = {
       MLPersistence.saveMetadata(stage, path, sparkSession)
-      val bytes = stage.modelBytes.getOrElse(
-        OnnxModels.lookup(sparkSession, stage.getModelName).bytes)
+      val bytes = stage.modelToSave(sparkSession).bytes
       val file = new Path(path, ModelFile)
       val out = file.getFileSystem(sparkSession.sparkContext.hadoopConfiguration).create(file)
       try out.write(bytes) finally out.close()

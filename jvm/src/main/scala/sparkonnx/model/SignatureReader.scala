@@ -13,6 +13,7 @@ private[model] object SignatureReader {
     var irVersion = 0L
     var producer = ""
     val opsets = mutable.LinkedHashMap.empty[String, Long]
+    val metadata = mutable.LinkedHashMap.empty[String, String]
     var graph: Option[GraphParts] = None
     while (model.hasMore) {
       model.readKey() match {
@@ -22,6 +23,9 @@ private[model] object SignatureReader {
         case (8, 2) =>
           val (domain, version) = readOpset(model.readMessage())
           opsets(domain) = version
+        case (14, 2) =>
+          val (key, value) = readEntry(model.readMessage())
+          metadata(key) = value
         case (_, wire) => model.skip(wire)
       }
     }
@@ -29,7 +33,8 @@ private[model] object SignatureReader {
     if (irVersion <= 0) throw new IllegalArgumentException("the model has no IR version")
     val inputs = parts.inputs.filterNot(spec => parts.initializers.contains(spec.name))
     if (parts.outputs.isEmpty) throw new IllegalArgumentException("the graph has no outputs")
-    ModelSignature(inputs.toSeq, parts.outputs.toSeq, opsets.toMap, producer, irVersion)
+    ModelSignature(inputs.toSeq, parts.outputs.toSeq, opsets.toMap, producer, irVersion,
+      metadata.toMap)
   }
 
   private final class GraphParts {
@@ -50,6 +55,20 @@ private[model] object SignatureReader {
       }
     }
     parts
+  }
+
+  /** StringStringEntryProto: key = 1, value = 2 (the model's metadata_props). */
+  private def readEntry(entry: ProtoReader): (String, String) = {
+    var key = ""
+    var value = ""
+    while (entry.hasMore) {
+      entry.readKey() match {
+        case (1, 2) => key = entry.readString()
+        case (2, 2) => value = entry.readString()
+        case (_, wire) => entry.skip(wire)
+      }
+    }
+    (key, value)
   }
 
   private def readOpset(opset: ProtoReader): (String, Long) = {

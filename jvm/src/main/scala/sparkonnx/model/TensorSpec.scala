@@ -37,7 +37,8 @@ final case class ModelSignature(
     outputs: Seq[TensorSpec],
     opsets: Map[String, Long],
     producer: String,
-    irVersion: Long) {
+    irVersion: Long,
+    metadata: Map[String, String] = Map.empty) {
 
   override def toString: String =
     s"inputs: ${inputs.mkString("(", ", ", ")")}, outputs: ${outputs.mkString("(", ", ", ")")}"

@@ -9,6 +9,7 @@ import org.apache.spark.sql.catalyst.util.{toPrettySQL, MapData}
 import org.apache.spark.sql.types.{BinaryType, StructType}
 import org.apache.spark.unsafe.types.UTF8String
 
+import sparkonnx.OnnxModels
 import sparkonnx.errors.OnnxErrors
 import sparkonnx.image.ImagePreprocessing
 
@@ -18,6 +19,18 @@ case class ResolveImageTensors(session: SparkSession) extends Rule[LogicalPlan] 
   override def apply(plan: LogicalPlan): LogicalPlan = plan.resolveExpressions {
     case call: ImageTensorCall if call.childrenResolved => resolve(call)
   }
+
+  /**
+   * A named preset, or a registered model that records its own preprocessing, so
+   * `onnx_image_tensor(image, 'mobilenet_v2')` uses exactly what that model expects.
+   */
+  private def presetOrModel(name: String): Map[String, String] =
+    if (ImagePreprocessing.Presets.contains(name.toLowerCase)) Map("preset" -> name)
+    else {
+      val recorded = scala.util.Try(OnnxModels.lookup(session, name)).toOption
+        .flatMap(_.signature.metadata.get(ImagePreprocessing.MetadataKey))
+      recorded.map(ImagePreprocessing.optionsFromMetadata).getOrElse(Map("preset" -> name))
+    }
 
   private def resolve(call: ImageTensorCall): ImageTensorEval = {
     val column = toPrettySQL(call.image)
@@ -30,7 +43,7 @@ case class ResolveImageTensors(session: SparkSession) extends Rule[LogicalPlan] 
       throw OnnxErrors.invalidOption(call.prettyName, "options", toPrettySQL(call.options),
         "must be a constant preset name or map<string,string>", Seq("preset_or_options"))
     } else call.options.eval() match {
-      case preset: UTF8String => Map("preset" -> preset.toString)
+      case preset: UTF8String => presetOrModel(preset.toString)
       case _: MapData => CallOptions.literal(call.options)
       case other => throw OnnxErrors.invalidOption(call.prettyName, "options", String.valueOf(other),
         "must be a preset name or map<string,string>", Seq("preset_or_options"))
