@@ -14,6 +14,7 @@ from pyspark.ml.tuning import CrossValidator, ParamGridBuilder
 import spark_onnx
 from conftest import DIGITS
 from spark_onnx.ml import OnnxTransformer
+from spark_onnx.ml_images import ImageFeaturizer, ImagePredictor
 
 
 def by_id(rows, column):
@@ -39,8 +40,9 @@ def test_transform_matches_onnxruntime(digits_frame, digits_direct, make):
     np.testing.assert_array_equal(by_id(result.collect(), "p"), digits_direct)
 
 
-def test_params_match_the_scala_stage():
-    stage = OnnxTransformer()
+@pytest.mark.parametrize("stage_class", [OnnxTransformer, ImageFeaturizer, ImagePredictor])
+def test_params_match_the_scala_stage(spark, stage_class):
+    stage = stage_class()
     java = stage._java_obj
     python_params = {p.name for p in stage.params}
     java_params = {p.name() for p in java.params()}

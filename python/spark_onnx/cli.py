@@ -40,14 +40,20 @@ def parser() -> argparse.ArgumentParser:
         help="also run the transfer-learning demo (zoo featurizer + LogisticRegression)",
     )
     demo.add_argument("--out", default="demo-output", help="where the transfer demo writes its PNG")
+    demo.add_argument("--images", type=int, default=600, help="digit images for the transfer demo")
 
-    bench = commands.add_parser("bench", help="the MLP benchmark (arguments go to it)")
-    bench.add_argument("bench_args", nargs=argparse.REMAINDER)
+    # Every argument after `bench` goes to benchmarks/bench_mlp.py (--quick, --rows, --out ...).
+    commands.add_parser("bench", help="the MLP benchmark (arguments go to it)", add_help=False)
     return main
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = parser().parse_args(argv)
+    cli = parser()
+    args, extra = cli.parse_known_args(argv)
+    if args.command == "bench":
+        args.bench_args = extra
+    elif extra:
+        cli.error(f"unrecognized arguments: {' '.join(extra)}")
     if args.command == "demo":
         from .demo import run
 
@@ -55,7 +61,7 @@ def main(argv: list[str] | None = None) -> int:
         if status == 0 and args.transfer:
             from .transfer_demo import run as transfer
 
-            status = transfer(master=args.master, out=args.out)
+            status = transfer(master=args.master, out=args.out, images=args.images)
         return status
     from importlib import import_module
 
