@@ -32,6 +32,19 @@ class _ModelHolder(Params):
         typeConverter=TypeConverters.toString,
     )
 
+    batchSize: Param[int] = Param(
+        Params._dummy(),
+        "batchSize",
+        "rows per ONNX Runtime run; 0 for the session's spark.onnx.batchSize",
+        typeConverter=TypeConverters.toInt,
+    )
+
+    def getBatchSize(self) -> int:
+        return self.getOrDefault(self.batchSize)
+
+    def setBatchSize(self, value: int) -> Any:
+        return self._set(batchSize=value)
+
     def _create_java(self, java_class: str) -> Any:
         from pyspark import SparkContext
 
@@ -120,12 +133,6 @@ class OnnxTransformer(
         "model outputs to fetch (ONNX Runtime computes only what they need); empty for all",
         typeConverter=TypeConverters.toListString,
     )
-    batchSize: Param[int] = Param(
-        Params._dummy(),
-        "batchSize",
-        "rows per ONNX Runtime run; 0 for the session's spark.onnx.batchSize",
-        typeConverter=TypeConverters.toInt,
-    )
     vectorOutput: Param[bool] = Param(
         Params._dummy(),
         "vectorOutput",
@@ -183,9 +190,6 @@ class OnnxTransformer(
     def setOutputNames(self, value: list[str]) -> OnnxTransformer:
         return self._set(outputNames=value)
 
-    def setBatchSize(self, value: int) -> OnnxTransformer:
-        return self._set(batchSize=value)
-
     def setVectorOutput(self, value: bool) -> OnnxTransformer:
         return self._set(vectorOutput=value)
 
@@ -200,9 +204,6 @@ class OnnxTransformer(
 
     def getOutputNames(self) -> list[str]:
         return self.getOrDefault(self.outputNames)
-
-    def getBatchSize(self) -> int:
-        return self.getOrDefault(self.batchSize)
 
     def getVectorOutput(self) -> bool:
         return self.getOrDefault(self.vectorOutput)

@@ -28,21 +28,12 @@ class _ImageModelParams(HasInputCol, HasOutputCol):
         "model output to use; empty for the model's first output",
         typeConverter=TypeConverters.toString,
     )
-    batchSize: Param[int] = Param(
-        Params._dummy(),
-        "batchSize",
-        "rows per ONNX Runtime run; 0 for the session's spark.onnx.batchSize",
-        typeConverter=TypeConverters.toInt,
-    )
 
     def getPreset(self) -> str:
         return self.getOrDefault(self.preset)
 
     def getOutputName(self) -> str:
         return self.getOrDefault(self.outputName)
-
-    def getBatchSize(self) -> int:
-        return self.getOrDefault(self.batchSize)
 
 
 class ImageFeaturizer(

@@ -29,7 +29,6 @@ class ImageFeaturizer(override val uid: String)
   def setOutputCol(value: String): this.type = set(outputCol, value)
   def setPreset(value: String): this.type = set(preset, value)
   def setOutputName(value: String): this.type = set(outputName, value)
-  def setBatchSize(value: Int): this.type = set(batchSize, value)
 
   override def transform(dataset: Dataset[_]): DataFrame = {
     transformSchema(dataset.schema, logging = true)

@@ -1,6 +1,6 @@
 package sparkonnx.ml
 
-import org.apache.spark.ml.param.{IntParam, Param, ParamValidators}
+import org.apache.spark.ml.param.Param
 import org.apache.spark.ml.param.shared.{HasInputCol, HasOutputCol}
 
 /** Params shared by the image stages (names and defaults mirrored in Python). */
@@ -13,13 +13,8 @@ trait ImageModelParams extends ModelHolder with HasInputCol with HasOutputCol {
   final val outputName: Param[String] = new Param[String](this, "outputName",
     "model output to use; empty for the model's first output")
 
-  final val batchSize: IntParam = new IntParam(this, "batchSize",
-    "rows per ONNX Runtime run; 0 for the session's spark.onnx.batchSize",
-    ParamValidators.inRange(0, 1 << 20))
-
-  setDefault(inputCol -> "image", preset -> "auto", outputName -> "", batchSize -> 0)
+  setDefault(inputCol -> "image", preset -> "auto", outputName -> "")
 
   def getPreset: String = $(preset)
   def getOutputName: String = $(outputName)
-  def getBatchSize: Int = $(batchSize)
 }

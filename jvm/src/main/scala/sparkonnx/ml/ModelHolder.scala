@@ -2,7 +2,7 @@ package sparkonnx.ml
 
 import org.apache.hadoop.conf.Configuration
 import org.apache.hadoop.fs.Path
-import org.apache.spark.ml.param.{Param, Params}
+import org.apache.spark.ml.param.{IntParam, Param, ParamValidators, Params}
 import org.apache.spark.sql.SparkSession
 
 import sparkonnx.OnnxModels
@@ -18,7 +18,15 @@ trait ModelHolder extends Params {
   final val modelName: Param[String] = new Param[String](this, "modelName",
     "name of a model registered in the session; empty to use the model held by the stage")
 
-  setDefault(modelName -> "")
+  final val batchSize: IntParam = new IntParam(this, "batchSize",
+    "rows per ONNX Runtime run; 0 for the session's spark.onnx.batchSize",
+    ParamValidators.inRange(0, 1 << 20))
+
+  setDefault(modelName -> "", batchSize -> 0)
+
+  def getBatchSize: Int = $(batchSize)
+
+  def setBatchSize(value: Int): this.type = set(batchSize, value)
 
   private[ml] var heldModel: Option[OnnxModel] = None
 

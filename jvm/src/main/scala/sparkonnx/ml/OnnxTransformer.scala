@@ -36,7 +36,6 @@ class OnnxTransformer(override val uid: String)
   def setInputNames(value: Array[String]): this.type = set(inputNames, value)
   def setOutputCols(value: Array[String]): this.type = set(outputCols, value)
   def setOutputNames(value: Array[String]): this.type = set(outputNames, value)
-  def setBatchSize(value: Int): this.type = set(batchSize, value)
   def setVectorOutput(value: Boolean): this.type = set(vectorOutput, value)
 
   /** Feeds model inputs from columns by name: input name -> column. */

@@ -1,6 +1,6 @@
 package sparkonnx.ml
 
-import org.apache.spark.ml.param.{BooleanParam, IntParam, ParamValidators, StringArrayParam}
+import org.apache.spark.ml.param.{BooleanParam, StringArrayParam}
 
 /**
  * The Params of [[OnnxTransformer]], shared with its Python wrapper (a parity test checks
@@ -20,21 +20,16 @@ trait OnnxTransformerParams extends ModelHolder {
   final val outputNames: StringArrayParam = new StringArrayParam(this, "outputNames",
     "model outputs to fetch (ONNX Runtime computes only what they need); empty for all")
 
-  final val batchSize: IntParam = new IntParam(this, "batchSize",
-    "rows per ONNX Runtime run; 0 for the session's spark.onnx.batchSize",
-    ParamValidators.inRange(0, 1 << 20))
-
   final val vectorOutput: BooleanParam = new BooleanParam(this, "vectorOutput",
     "turn one-dimensional array outputs into ML vectors (for Spark ML estimators)")
 
   setDefault(inputCols -> Array.empty[String], inputNames -> Array.empty[String],
-    outputCols -> Array.empty[String], outputNames -> Array.empty[String], batchSize -> 0,
+    outputCols -> Array.empty[String], outputNames -> Array.empty[String],
     vectorOutput -> false)
 
   def getInputCols: Array[String] = $(inputCols)
   def getInputNames: Array[String] = $(inputNames)
   def getOutputCols: Array[String] = $(outputCols)
   def getOutputNames: Array[String] = $(outputNames)
-  def getBatchSize: Int = $(batchSize)
   def getVectorOutput: Boolean = $(vectorOutput)
 }
