@@ -62,3 +62,17 @@ def test_a_model_made_in_memory_registers_and_scores(spark, digits_frame, digits
     got = np.array([r.p for r in sorted(rows, key=lambda r: r.id)], dtype=np.float32)
     np.testing.assert_array_equal(got, digits_direct)
     assert spark_onnx.unregister(spark, "in_memory")
+
+
+def test_truncate_cuts_at_an_intermediate_tensor(spark, digits_frame, digits_direct):
+    logits_model = spark_onnx.load(DIGITS).truncate("z3")
+    assert [o.name for o in logits_model.outputs] == ["z3"]
+    assert logits_model.outputs[0].shape == (-1, 10)
+    spark_onnx.register(spark, "digits_logits", logits_model)
+    rows = digits_frame.select("id", onnx_predict("digits_logits", "pixels").alias("z")).collect()
+    logits = np.array([r.z for r in sorted(rows, key=lambda r: r.id)], dtype=np.float64)
+    softmax = np.exp(logits - logits.max(axis=1, keepdims=True))
+    softmax /= softmax.sum(axis=1, keepdims=True)
+    np.testing.assert_allclose(softmax, digits_direct, atol=1e-6)
+    with pytest.raises(ValueError, match="no tensor 'nope'"):
+        spark_onnx.load(DIGITS).truncate("nope")

@@ -104,6 +104,24 @@ class OnnxModel:
         target.write_bytes(self._bytes)
         return target
 
+    def truncate(self, output: str) -> OnnxModel:
+        """The sub-model from the same inputs up to the intermediate tensor `output`, as a
+        feature extractor cut at any layer (the zoo also ships cut variants).
+
+        >>> features = classifier.truncate("pooled")   # any tensor name of the graph
+        """
+        from onnx.utils import Extractor
+
+        proto = onnx.shape_inference.infer_shapes(onnx.load_model_from_string(self._bytes))
+        known = {v.name for v in (*proto.graph.value_info, *proto.graph.output)}
+        if output not in known:
+            raise ValueError(
+                f"{self.source} has no tensor {output!r} with a known type; tensors: "
+                f"{sorted(known)[:20]}{' ...' if len(known) > 20 else ''}"
+            )
+        cut = Extractor(proto).extract_model([i.name for i in self.inputs], [output])
+        return OnnxModel(cut.SerializeToString(), f"{self.source}[:{output}]")
+
     def summary(self) -> str:
         """A readable table of the model's inputs and outputs."""
         lines = [
