@@ -57,7 +57,10 @@ def test_image_predictor_names_the_photos(photo_frame, mobilenet):
 
 def test_image_featurizer_matches_onnxruntime_on_pil_preprocessing(photo_frame, mobilenet):
     stage = ImageFeaturizer(modelName="mobilenet_v2_features", inputCol="image", outputCol="f")
-    rows = {r.name: r.f.toArray() for r in stage.transform(photo_frame).collect()}
+    scored = stage.transform(photo_frame)
+    # 32 MiB of input per run (spark.onnx.batchMaxBytes) / 602,112 bytes per image = 55 rows.
+    assert "batchSize=55" in scored._jdf.queryExecution().toString()
+    rows = {r.name: r.f.toArray() for r in scored.collect()}
     for name in PHOTOS:
         expected = direct(mobilenet.features, name)
         assert rows[name].shape == (1280,)

@@ -11,6 +11,16 @@ object OnnxConf {
   val DefaultBatchSize = 1024
   val MaxBatchSize = 1 << 20
 
+  /**
+   * Caps a batch's input tensors, so wide rows (images: 600 KB of floats each) run in batches
+   * of tens, not a thousand; an explicit per-call batchSize is capped too.
+   */
+  val BatchMaxBytes = "spark.onnx.batchMaxBytes"
+  val DefaultBatchMaxBytes: Long = 32L << 20
+
+  def batchMaxBytes(session: SparkSession): Long =
+    session.conf.getOption(BatchMaxBytes).map(_.trim.toLong).getOrElse(DefaultBatchMaxBytes)
+
   /** ORT intra-op threads per session; defaults to `spark.task.cpus`. */
   val IntraOpThreads = "spark.onnx.intraOpThreads"
 

@@ -11,13 +11,18 @@ case class OnnxEvalStrategy(session: SparkSession) extends SparkStrategy with Lo
   override def apply(plan: LogicalPlan): Seq[SparkPlan] = plan match {
     case OnnxEval(calls, resultAttrs, child) =>
       val default = OnnxConf.batchSize(session)
+      val maxBytes = OnnxConf.batchMaxBytes(session)
       val sizes = calls.map { call =>
         call.binding.fixedBatchSize match {
           case Some(fixed) =>
             logWarning(s"ONNX model ${call.modelName} fixes its batch dimension at $fixed: " +
               s"it runs $fixed row(s) per call (correct, but slower than a dynamic batch).")
             fixed
-          case None => call.batchSize.getOrElse(default)
+          case None =>
+            val wanted = call.batchSize.getOrElse(default)
+            val byBytes = call.binding.inputBytesPerRow.filter(_ > 0)
+              .map(bytes => math.max(1L, maxBytes / bytes).toInt).getOrElse(Int.MaxValue)
+            math.min(wanted, byBytes)
         }
       }
       OnnxEvalExec(calls, resultAttrs, planLater(child), sizes,

@@ -28,6 +28,17 @@ final class ModelBinding private (
   val fixedBatchSize: Option[Int] =
     encoders.map(_.spec.shape.headOption.getOrElse(-1L)).find(_ > 0).map(_.toInt)
 
+  /**
+   * Bytes one row takes in the input tensors when every input's row shape is static (e.g. an
+   * image's 3x224x224 floats); None when a dynamic dim makes it depend on the data.
+   */
+  val inputBytesPerRow: Option[Long] = {
+    val sizes = encoders.map { e =>
+      e.spec.staticRowSize.map(_ * math.max(e.spec.elementType.byteSize, 1))
+    }
+    if (sizes.forall(_.isDefined)) Some(sizes.flatten.sum) else None
+  }
+
   private[tensor] val outputNames: java.util.Set[String] = {
     val names = new java.util.LinkedHashSet[String]()
     decoders.foreach(d => names.add(d.spec.name))
