@@ -107,3 +107,18 @@ def fixed_batch_of_one(folder: Path) -> Path:
         [two],
     )
     return save(graph, folder / "fixed_batch_of_one.onnx")
+
+
+def future_opset(folder: Path) -> Path:
+    """A well-formed model that claims an opset no ONNX Runtime release implements."""
+    graph = helper.make_graph(
+        [helper.make_node("Identity", ["x"], ["y"])],
+        "future_opset",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["n", 2])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["n", 2])],
+    )
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 99)])
+    model.ir_version = 9
+    path = folder / "future_opset.onnx"
+    onnx.save(model, path)
+    return path

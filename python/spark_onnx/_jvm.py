@@ -36,13 +36,19 @@ def _models(spark: SparkSession) -> Any:
 
 
 @capture_sql_exception
-def register_path(spark: SparkSession, name: str, path: str, options: dict[str, str]) -> None:
-    _models(spark).registerWithOptions(spark._jsparkSession, name, path, options)
+def register_path(
+    spark: SparkSession, name: str, path: str, options: dict[str, str], replace: bool
+) -> None:
+    _models(spark).registerWithOptions(spark._jsparkSession, name, path, options, replace)
 
 
 @capture_sql_exception
-def register_bytes(spark: SparkSession, name: str, data: bytes, options: dict[str, str]) -> None:
-    _models(spark).registerWithOptions(spark._jsparkSession, name, bytearray(data), options)
+def register_bytes(
+    spark: SparkSession, name: str, data: bytes, options: dict[str, str], replace: bool
+) -> None:
+    _models(spark).registerWithOptions(
+        spark._jsparkSession, name, bytearray(data), options, replace
+    )
 
 
 @capture_sql_exception

@@ -36,6 +36,10 @@ class ModelNotFound(SparkOnnxError, AnalysisException):
     """ONNX_MODEL_NOT_FOUND: no model is registered under the name."""
 
 
+class ModelAlreadyRegistered(SparkOnnxError, AnalysisException):
+    """ONNX_MODEL_ALREADY_REGISTERED: a different model already holds the name."""
+
+
 class InputMismatch(SparkOnnxError, AnalysisException):
     """The columns cannot feed the model: count, types, struct fields or a non-constant name."""
 
@@ -74,6 +78,7 @@ class RuntimeFailure(SparkOnnxError, SparkRuntimeException):
 
 CONDITIONS: dict[str, type[SparkOnnxError]] = {
     "ONNX_MODEL_NOT_FOUND": ModelNotFound,
+    "ONNX_MODEL_ALREADY_REGISTERED": ModelAlreadyRegistered,
     "ONNX_MODEL_NAME_NOT_CONSTANT": InputMismatch,
     "ONNX_WRONG_NUM_INPUTS": InputMismatch,
     "ONNX_INPUT_TYPE_MISMATCH": InputMismatch,

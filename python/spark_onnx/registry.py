@@ -24,6 +24,7 @@ def register(
     batch_size: int | None = None,
     outputs: Sequence[str] | None = None,
     as_function: bool = False,
+    replace: bool = False,
 ) -> None:
     """Registers `model` (a path or URI, the model's bytes, or an `OnnxModel`) as `name`.
 
@@ -31,7 +32,9 @@ def register(
     `spark_onnx.errors.ModelFileNotFound` or `InvalidModel`. `batch_size` and `outputs` become
     the defaults of every call of the model (a call's own options override them);
     `as_function=True` also adds a SQL function named like the model, so `digits(pixels)`
-    means `onnx_predict('digits', pixels)` in this session.
+    means `onnx_predict('digits', pixels)` in this session. Registering the same model again
+    is harmless; a different model under a taken name raises `ModelAlreadyRegistered` unless
+    `replace=True`.
 
     On a Spark Connect session the path is registered through the session configuration and
     must be readable by the Spark server; the keyword options need a classic session.
@@ -56,9 +59,9 @@ def register(
         spark.conf.set(MODEL_CONF_PREFIX + name, _absolute(model))
         return
     if isinstance(model, (bytes, bytearray)):
-        _jvm.register_bytes(spark, name, bytes(model), options)
+        _jvm.register_bytes(spark, name, bytes(model), options, replace)
     else:
-        _jvm.register_path(spark, name, _absolute(model), options)
+        _jvm.register_path(spark, name, _absolute(model), options, replace)
     if as_function:
         _jvm.register_function(spark, name)
 

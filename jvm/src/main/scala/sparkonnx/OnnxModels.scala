@@ -33,29 +33,31 @@ object OnnxModels {
   /** Reads, checks and registers the model at `path` as `name`; returns it. */
   def register(spark: SparkSession, name: String, path: String): OnnxModel = {
     val model = load(spark, name, path)
-    ModelRegistry.of(spark).put(name, model)
+    put(spark, name, model, Map.empty, replace = false)
     model
   }
 
   /** Checks and registers a model given as bytes (e.g. built in memory) as `name`. */
   def register(spark: SparkSession, name: String, bytes: Array[Byte]): OnnxModel = {
     val model = check(spark, name, s"<${bytes.length} bytes>", bytes)
-    ModelRegistry.of(spark).put(name, model)
+    put(spark, name, model, Map.empty, replace = false)
     model
   }
 
   /**
    * Registers the model at `path` with default call options (`batchSize`, `outputs`) that its
-   * calls use unless they pass their own. Java-friendly; checks the options now.
+   * calls use unless they pass their own; `replace` lets it take a name a different model
+   * holds. Java-friendly; checks the options now.
    */
   def registerWithOptions(
       spark: SparkSession,
       name: String,
       path: String,
-      options: java.util.Map[String, String]): OnnxModel = {
+      options: java.util.Map[String, String],
+      replace: Boolean): OnnxModel = {
     val parsed = checkOptions(options)
     val model = load(spark, name, path)
-    ModelRegistry.of(spark).put(name, model, parsed)
+    put(spark, name, model, parsed, replace)
     model
   }
 
@@ -64,11 +66,29 @@ object OnnxModels {
       spark: SparkSession,
       name: String,
       bytes: Array[Byte],
-      options: java.util.Map[String, String]): OnnxModel = {
+      options: java.util.Map[String, String],
+      replace: Boolean): OnnxModel = {
     val parsed = checkOptions(options)
     val model = check(spark, name, s"<${bytes.length} bytes>", bytes)
-    ModelRegistry.of(spark).put(name, model, parsed)
+    put(spark, name, model, parsed, replace)
     model
+  }
+
+  /**
+   * Registering the same model again is a no-op (its options updated); a different model
+   * under a taken name is refused unless `replace`, so one job cannot silently swap another's.
+   */
+  private def put(
+      spark: SparkSession,
+      name: String,
+      model: OnnxModel,
+      options: Map[String, String],
+      replace: Boolean): Unit = {
+    val registry = ModelRegistry.of(spark)
+    registry.registeredModel(name).filter(_ != model).foreach { existing =>
+      if (!replace) throw OnnxErrors.modelAlreadyRegistered(name, existing.sha256, model.sha256)
+    }
+    registry.put(name, model, options)
   }
 
   /**

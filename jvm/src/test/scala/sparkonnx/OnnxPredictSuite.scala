@@ -95,7 +95,7 @@ class OnnxPredictSuite extends AnyFunSuite with OnnxSparkSession {
 
   test("registration options are call defaults; a per-model SQL function calls the model") {
     OnnxModels.registerWithOptions(spark, "digits_fn", digitsPath.toString,
-      java.util.Map.of("batchSize", "9"))
+      java.util.Map.of("batchSize", "9"), false)
     OnnxModels.registerFunction(spark, "digits_fn")
     floatFrame.createOrReplaceTempView("digits_float")
     val frame = spark.sql("SELECT id, digits_fn(pixels) FROM digits_float")

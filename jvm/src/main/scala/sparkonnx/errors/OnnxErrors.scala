@@ -10,6 +10,10 @@ private[sparkonnx] object OnnxErrors {
       "model" -> model,
       "registered" -> (if (registered.isEmpty) "(none)" else registered.mkString(", "))))
 
+  def modelAlreadyRegistered(model: String, existing: String, added: String) =
+    new OnnxAnalysisException("ONNX_MODEL_ALREADY_REGISTERED", Map(
+      "model" -> model, "existing" -> existing.take(16), "new" -> added.take(16)))
+
   def modelNameNotConstant(function: String, expression: String): OnnxAnalysisException =
     new OnnxAnalysisException("ONNX_MODEL_NAME_NOT_CONSTANT", Map(
       "function" -> function, "expression" -> expression))

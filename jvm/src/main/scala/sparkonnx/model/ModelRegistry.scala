@@ -24,6 +24,9 @@ final class ModelRegistry {
 
   private val functions = TrieMap.empty[String, Unit]
 
+  /** The model registered (not configured) as `name`, if any. */
+  def registeredModel(name: String): Option[OnnxModel] = explicit.get(name)
+
   def remove(name: String): Boolean = {
     callOptions.remove(name)
     explicit.remove(name).isDefined
