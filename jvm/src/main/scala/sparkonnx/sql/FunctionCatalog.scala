@@ -16,7 +16,8 @@ object FunctionCatalog {
     function[OnnxModelInfoCall]("onnx_model_info"),
     function[OnnxImageTensor]("onnx_image_tensor"),
     function[TryOnnxImageTensor]("try_onnx_image_tensor"),
-    function[OnnxTopK]("onnx_top_k")
+    function[OnnxTopK]("onnx_top_k"),
+    function[OnnxRuntimeStats]("onnx_runtime_stats")
   )
 
   /** Spark's own builder: arity errors and `ExpressionInfo` from `@ExpressionDescription`. */

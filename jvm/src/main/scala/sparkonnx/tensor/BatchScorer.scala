@@ -6,7 +6,7 @@ import ai.onnxruntime.{OnnxTensor, OrtException, OrtSession}
 import org.apache.spark.sql.catalyst.expressions.GenericInternalRow
 
 import sparkonnx.errors.OnnxErrors
-import sparkonnx.runtime.{SessionLease, SessionPool}
+import sparkonnx.runtime.{NativeCounters, SessionLease, SessionPool}
 
 /**
  * Runs one bound model for one task: encodes a batch into reused direct buffers, runs the
@@ -36,18 +36,24 @@ final class BatchScorer private[tensor] (binding: ModelBinding, lease: SessionLe
       var i = 0
       while (i < encoders.length) {
         feed.put(encoders(i).spec.name, encoders(i).encode(env, inputs(i), rows, buffers(i)))
+        NativeCounters.tensorOpened()
         i += 1
       }
       val ran = System.nanoTime()
       val result = run(feed)
+      NativeCounters.resultOpened()
       val decoded = System.nanoTime()
       runNanos += decoded - ran
       try decodeAll(result, rows)
       finally {
         result.close()
+        NativeCounters.resultClosed()
         convertNanos += (ran - started) + (System.nanoTime() - decoded)
       }
-    } finally feed.values().forEach(tensor => tensor.close())
+    } finally feed.values().forEach { tensor =>
+      tensor.close()
+      NativeCounters.tensorClosed()
+    }
   }
 
   /**
