@@ -93,6 +93,7 @@ CONDITIONS: dict[str, type[SparkOnnxError]] = {
     "ONNX_NULL_IN_ARRAY": InvalidInputValue,
     "ONNX_VALUE_OUT_OF_RANGE": InvalidInputValue,
     "ONNX_RUNTIME_FAILURE": RuntimeFailure,
+    "ONNX_EXECUTION_PROVIDER_UNAVAILABLE": RuntimeFailure,
     "ONNX_INVALID_IMAGE": InvalidInputValue,
 }
 

@@ -119,6 +119,10 @@ private[sparkonnx] object OnnxErrors {
     new OnnxAnalysisException("ONNX_IMAGE_TYPE_MISMATCH", Map(
       "function" -> function, "column" -> column, "columnType" -> columnType))
 
+  def providerUnavailable(provider: String, available: String) =
+    new OnnxExecutionException("ONNX_EXECUTION_PROVIDER_UNAVAILABLE", Map(
+      "provider" -> provider, "available" -> available))
+
   def invalidImage(origin: String, column: String, reason: String): OnnxExecutionException =
     new OnnxExecutionException("ONNX_INVALID_IMAGE", Map(
       "origin" -> origin, "column" -> column, "reason" -> reason))

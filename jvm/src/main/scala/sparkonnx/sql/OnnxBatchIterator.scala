@@ -27,7 +27,8 @@ private[sql] final class OnnxBatchIterator(
   private val inputs: Array[Array[Expression]] =
     calls.map(_.children.map(BindReferences.bindReference(_, childOutput)).toArray).toArray
   private val scorers: Array[BatchScorer] =
-    calls.map(c => c.binding.newScorer(c.sessionOptions, sessionCacheMaxBytes)).toArray
+    calls.map(c => c.binding.newScorer(c.sessionOptions.forCurrentTask, sessionCacheMaxBytes))
+      .toArray
   Option(TaskContext.get()).foreach(_.addTaskCompletionListener[Unit](_ => close()))
 
   private val rows = new Array[InternalRow](capacity)

@@ -32,12 +32,25 @@ object OnnxConf {
     session.conf.getOption(BatchSize).map(parsePositive(BatchSize, _, MaxBatchSize))
       .getOrElse(DefaultBatchSize)
 
+  /** "cpu" (default) or "cuda": where sessions run. */
+  val ExecutionProvider = "spark.onnx.executionProvider"
+
+  /** Comma-separated custom-operator libraries to load into every session (none by default). */
+  val CustomOpLibraries = "spark.onnx.customOpLibraries"
+
   def sessionOptions(session: SparkSession): SessionOptions = {
     val threads = session.conf.getOption(IntraOpThreads)
       .orElse(session.conf.getOption("spark.task.cpus"))
       .map(parsePositive(IntraOpThreads, _, 1024))
       .getOrElse(1)
-    SessionOptions(intraOpThreads = threads)
+    val provider = session.conf.getOption(ExecutionProvider).map(_.trim.toLowerCase)
+      .getOrElse("cpu")
+    if (!Set("cpu", "cuda").contains(provider)) {
+      throw new IllegalArgumentException(s"$ExecutionProvider must be cpu or cuda, got '$provider'")
+    }
+    val libraries = session.conf.getOption(CustomOpLibraries).toSeq
+      .flatMap(_.split(",")).map(_.trim).filter(_.nonEmpty)
+    SessionOptions(threads, provider, customOpLibraries = libraries)
   }
 
   def sessionCacheMaxBytes(session: SparkSession): Long =

@@ -46,7 +46,7 @@ case class OnnxPredict(
       if (values(i) == null) return null
       i += 1
     }
-    binding.scoreRow(values, sessionOptions, failOnError)
+    binding.scoreRow(values, sessionOptions.forCurrentTask, failOnError)
   }
 
   override protected def withNewChildrenInternal(

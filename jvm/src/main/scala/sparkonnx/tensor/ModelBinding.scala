@@ -46,9 +46,15 @@ final class ModelBinding private (
   }
 
   /** A scorer holding this JVM's shared session for the model; close it when done. */
-  def newScorer(options: SessionOptions, budgetBytes: Long = Long.MaxValue): BatchScorer =
-    new BatchScorer(this,
-      SessionPool.lease(model.sha256, options, () => bytesSource.bytes(), budgetBytes))
+  def newScorer(options: SessionOptions, budgetBytes: Long = Long.MaxValue): BatchScorer = {
+    val lease =
+      try SessionPool.lease(model.sha256, options, () => bytesSource.bytes(), budgetBytes)
+      catch {
+        // Building the session on an executor: a custom-op library that will not load, say.
+        case e: ai.onnxruntime.OrtException => throw OnnxErrors.runtimeFailure(modelName, e)
+      }
+    new BatchScorer(this, lease)
+  }
 
   /** Scores one row (the fallback where a call cannot be batched); no value may be null. */
   def scoreRow(values: Array[Any], options: SessionOptions, failOnError: Boolean): Any = {
