@@ -89,6 +89,7 @@ CONDITIONS: dict[str, type[SparkOnnxError]] = {
     "ONNX_UNSUPPORTED_TENSOR_TYPE": UnsupportedTensorType,
     "ONNX_MODEL_FILE_NOT_FOUND": ModelFileNotFound,
     "ONNX_INVALID_MODEL": InvalidModel,
+    "ONNX_UNSAFE_EXTERNAL_DATA": InvalidModel,
     "ONNX_INPUT_SHAPE_MISMATCH": InputShapeMismatch,
     "ONNX_NULL_IN_ARRAY": InvalidInputValue,
     "ONNX_VALUE_OUT_OF_RANGE": InvalidInputValue,

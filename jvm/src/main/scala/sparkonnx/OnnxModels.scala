@@ -155,7 +155,7 @@ object OnnxModels {
       case e: IllegalArgumentException =>
         throw OnnxErrors.modelFileNotFound(name, path, e.getMessage)
     }
-    check(spark, name, path, bytes)
+    check(spark, name, path, bytes, Some(path))
   }
 
   /** Parses the signature and opens an ONNX Runtime session: both must succeed. */
@@ -163,12 +163,17 @@ object OnnxModels {
       spark: SparkSession,
       name: String,
       source: String,
-      bytes: Array[Byte]): OnnxModel = {
-    val model = try OnnxModel.fromBytes(bytes, source) catch {
+      bytes: Array[Byte],
+      path: Option[String] = None): OnnxModel = {
+    val parsed = try OnnxModel.fromBytes(bytes, source) catch {
       case NonFatal(e) => throw OnnxErrors.invalidModel(name, source, e.getMessage, e)
     }
+    val model =
+      if (parsed.signature.externalData.isEmpty) parsed
+      else OnnxModel.withExternalData(parsed, ExternalData.check(name, source, path, parsed))
     // The session opened here is the one local-mode tasks reuse (same options, same key).
-    try SessionPool.lease(model.sha256, OnnxConf.sessionOptions(spark), () => bytes).close()
+    try SessionPool.lease(model.identity, OnnxConf.sessionOptions(spark), () => bytes,
+      path = model.localFile).close()
     catch {
       case e: OrtException => throw OnnxErrors.invalidModel(name, source, e.getMessage, e)
     }

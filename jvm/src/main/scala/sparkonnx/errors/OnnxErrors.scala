@@ -10,6 +10,10 @@ private[sparkonnx] object OnnxErrors {
       "model" -> model,
       "registered" -> (if (registered.isEmpty) "(none)" else registered.mkString(", "))))
 
+  def unsafeExternalData(model: String, location: String, folder: String, reason: String) =
+    new OnnxAnalysisException("ONNX_UNSAFE_EXTERNAL_DATA", Map(
+      "model" -> model, "location" -> location, "folder" -> folder, "reason" -> reason))
+
   def modelAlreadyRegistered(model: String, existing: String, added: String) =
     new OnnxAnalysisException("ONNX_MODEL_ALREADY_REGISTERED", Map(
       "model" -> model, "existing" -> existing.take(16), "new" -> added.take(16)))

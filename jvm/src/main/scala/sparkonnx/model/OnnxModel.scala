@@ -16,17 +16,24 @@ final class OnnxModel private (
     @transient val bytes: Array[Byte],
     val sha256: String,
     val signature: ModelSignature,
-    val source: String)
+    val source: String,
+    val localFile: Option[String] = None)
   extends Serializable {
 
   val sizeBytes: Long = bytes.length.toLong
 
+  /**
+   * The model's identity for session caching: its SHA-256, plus its file for a model whose
+   * weights live outside it (the same graph file may point at different weights).
+   */
+  def identity: String = localFile.map(f => s"$sha256@$f").getOrElse(sha256)
+
   override def equals(other: Any): Boolean = other match {
-    case that: OnnxModel => sha256 == that.sha256
+    case that: OnnxModel => identity == that.identity
     case _ => false
   }
 
-  override def hashCode: Int = sha256.hashCode
+  override def hashCode: Int = identity.hashCode
 
   override def toString: String = s"OnnxModel($source, sha256=${sha256.take(12)})"
 }
@@ -42,6 +49,10 @@ object OnnxModel {
     val signature = SignatureReader.read(bytes)
     new OnnxModel(bytes, sha256Hex(bytes), signature, source)
   }
+
+  /** A model with external data, opened by ONNX Runtime from `file` (checked by the caller). */
+  def withExternalData(model: OnnxModel, file: String): OnnxModel =
+    new OnnxModel(model.bytes, model.sha256, model.signature, model.source, Some(file))
 
   def sha256Hex(bytes: Array[Byte]): String =
     MessageDigest.getInstance("SHA-256").digest(bytes).map("%02x".format(_)).mkString

@@ -34,23 +34,25 @@ private[model] object SignatureReader {
     val inputs = parts.inputs.filterNot(spec => parts.initializers.contains(spec.name))
     if (parts.outputs.isEmpty) throw new IllegalArgumentException("the graph has no outputs")
     ModelSignature(inputs.toSeq, parts.outputs.toSeq, opsets.toMap, producer, irVersion,
-      metadata.toMap)
+      metadata.toMap, parts.externalData.distinct.toSeq)
   }
 
   private final class GraphParts {
     val inputs = mutable.ArrayBuffer.empty[TensorSpec]
     val outputs = mutable.ArrayBuffer.empty[TensorSpec]
     val initializers = mutable.HashSet.empty[String]
+    /** Files holding initializer data outside the model (TensorProto.external_data). */
+    val externalData = mutable.ArrayBuffer.empty[String]
   }
 
   private def readGraph(graph: ProtoReader): GraphParts = {
     val parts = new GraphParts
     while (graph.hasMore) {
       graph.readKey() match {
-        case (5, 2) => parts.initializers += readTensorName(graph.readMessage())
+        case (5, 2) => parts.initializers += readTensorName(graph.readMessage(), parts)
         case (11, 2) => parts.inputs += readValueInfo(graph.readMessage())
         case (12, 2) => parts.outputs += readValueInfo(graph.readMessage())
-        case (15, 2) => parts.initializers += readSparseTensorName(graph.readMessage())
+        case (15, 2) => parts.initializers += readSparseTensorName(graph.readMessage(), parts)
         case (_, wire) => graph.skip(wire)
       }
     }
@@ -84,22 +86,26 @@ private[model] object SignatureReader {
     (domain, version)
   }
 
-  private def readTensorName(tensor: ProtoReader): String = {
+  /** TensorProto: name = 8, external_data = 13 (entries, "location" names the file). */
+  private def readTensorName(tensor: ProtoReader, parts: GraphParts): String = {
     var name = ""
     while (tensor.hasMore) {
       tensor.readKey() match {
         case (8, 2) => name = tensor.readString()
+        case (13, 2) =>
+          val (key, value) = readEntry(tensor.readMessage())
+          if (key == "location") parts.externalData += value
         case (_, wire) => tensor.skip(wire)
       }
     }
     name
   }
 
-  private def readSparseTensorName(sparse: ProtoReader): String = {
+  private def readSparseTensorName(sparse: ProtoReader, parts: GraphParts): String = {
     var name = ""
     while (sparse.hasMore) {
       sparse.readKey() match {
-        case (1, 2) => name = readTensorName(sparse.readMessage())
+        case (1, 2) => name = readTensorName(sparse.readMessage(), parts)
         case (_, wire) => sparse.skip(wire)
       }
     }

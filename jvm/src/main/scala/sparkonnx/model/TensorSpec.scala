@@ -38,7 +38,8 @@ final case class ModelSignature(
     opsets: Map[String, Long],
     producer: String,
     irVersion: Long,
-    metadata: Map[String, String] = Map.empty) {
+    metadata: Map[String, String] = Map.empty,
+    externalData: Seq[String] = Nil) {
 
   override def toString: String =
     s"inputs: ${inputs.mkString("(", ", ", ")")}, outputs: ${outputs.mkString("(", ", ", ")")}"

@@ -7,7 +7,7 @@ import scala.collection.concurrent.TrieMap
 import org.apache.spark.SparkContext
 import org.apache.spark.broadcast.Broadcast
 
-import sparkonnx.model.{ModelBytesSource, OnnxModel}
+import sparkonnx.model.{LocalFileSource, ModelBytesSource, OnnxModel}
 
 /**
  * Ships model bytes to executors once: one broadcast per model per SparkContext, reused by every
@@ -18,7 +18,12 @@ object ModelShipping {
     new WeakHashMap[SparkContext, TrieMap[String, Broadcast[Array[Byte]]]]())
 
   /** The bytes source for `model`, broadcasting it on first use in `sc` (driver only). */
-  def source(sc: SparkContext, model: OnnxModel): ModelBytesSource = {
+  def source(sc: SparkContext, model: OnnxModel): ModelBytesSource = model.localFile match {
+    case Some(file) => LocalFileSource(file)
+    case None => broadcastSource(sc, model)
+  }
+
+  private def broadcastSource(sc: SparkContext, model: OnnxModel): ModelBytesSource = {
     val perContext = broadcasts.synchronized {
       broadcasts.computeIfAbsent(sc, _ => TrieMap.empty)
     }

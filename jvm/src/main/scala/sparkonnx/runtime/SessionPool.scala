@@ -41,13 +41,14 @@ object SessionPool {
       sha256: String,
       options: SessionOptions,
       bytes: () => Array[Byte],
-      budgetBytes: Long = Long.MaxValue): SessionLease = {
+      budgetBytes: Long = Long.MaxValue,
+      path: Option[String] = None): SessionLease = {
     val key = Key(sha256, options)
     val entry = synchronized {
       maxBytes = budgetBytes
       entries.get(key).map(take).orNull
     }
-    val leased = if (entry != null) entry else create(key, bytes)
+    val leased = if (entry != null) entry else create(key, bytes, path)
     new SessionLease(leased.session, () => release(leased))
   }
 
@@ -60,10 +61,18 @@ object SessionPool {
   }
 
   /** Builds outside the lock (it can take seconds); a racing builder's session is dropped. */
-  private def create(key: Key, bytes: () => Array[Byte]): Entry = {
-    val model = bytes()
+  private def create(key: Key, bytes: () => Array[Byte], path: Option[String]): Entry = {
     val ortOptions = key.options.toOrt
-    val session = try environment.createSession(model, ortOptions) finally ortOptions.close()
+    // A model with external data opens by path, so ORT finds its weight files beside it.
+    val (session, size) = try path match {
+      case Some(file) =>
+        val folder = java.nio.file.Paths.get(file).getParent
+        val total = java.nio.file.Files.list(folder).mapToLong(java.nio.file.Files.size(_)).sum()
+        (environment.createSession(file, ortOptions), total)
+      case None =>
+        val model = bytes()
+        (environment.createSession(model, ortOptions), model.length.toLong)
+    } finally ortOptions.close()
     synchronized {
       entries.get(key) match {
         case Some(winner) =>
@@ -71,7 +80,7 @@ object SessionPool {
           take(winner)
         case None =>
           created.incrementAndGet()
-          val entry = take(new Entry(session, model.length.toLong))
+          val entry = take(new Entry(session, size))
           entries.put(key, entry)
           evictOverBudget()
           entry

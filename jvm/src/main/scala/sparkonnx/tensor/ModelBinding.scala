@@ -48,7 +48,8 @@ final class ModelBinding private (
   /** A scorer holding this JVM's shared session for the model; close it when done. */
   def newScorer(options: SessionOptions, budgetBytes: Long = Long.MaxValue): BatchScorer = {
     val lease =
-      try SessionPool.lease(model.sha256, options, () => bytesSource.bytes(), budgetBytes)
+      try SessionPool.lease(model.identity, options, () => bytesSource.bytes(), budgetBytes,
+        bytesSource.path)
       catch {
         // Building the session on an executor: a custom-op library that will not load, say.
         case e: ai.onnxruntime.OrtException => throw OnnxErrors.runtimeFailure(modelName, e)
