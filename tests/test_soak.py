@@ -1,4 +1,5 @@
-"""The soak, in CI for 10 minutes (CI=true) and 1 minute elsewhere; the 30-minute variant is
+"""The soak: 10 minutes in CI (CI=true), or SPARK_ONNX_SOAK_MINUTES; skipped otherwise, since a
+shorter run measures the JVM's warm-up, not leaks. The 30-minute variant is
 `.venv/bin/python benchmarks/soak.py --minutes 30`. Native memory stays flat, nothing left open."""
 
 from __future__ import annotations
@@ -8,11 +9,15 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 from conftest import DIGITS, ROOT
 
-MINUTES = float(os.environ.get("SPARK_ONNX_SOAK_MINUTES", "10" if os.environ.get("CI") else "1"))
+CONFIGURED = os.environ.get("SPARK_ONNX_SOAK_MINUTES", "10" if os.environ.get("CI") else "")
+MINUTES = float(CONFIGURED or 0)
 
 
+@pytest.mark.skipif(not CONFIGURED, reason="the soak runs in CI, or with SPARK_ONNX_SOAK_MINUTES")
 def test_soak_native_memory_stays_flat(tmp_path):
     out = tmp_path / "soak.json"
     done = subprocess.run(
