@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -19,8 +20,9 @@ sys.path.insert(0, str(MODELS))
 def spark():
     import spark_onnx
 
+    # SPARK_ONNX_TEST_MASTER=local-cluster[2,1,2048] runs the suites on two executor JVMs.
     session = spark_onnx.session(
-        master="local[2]",
+        master=os.environ.get("SPARK_ONNX_TEST_MASTER", "local[2]"),
         app_name="spark-onnx tests",
         models={"digits_conf": str(DIGITS)},
         conf={"spark.ui.enabled": "false", "spark.sql.shuffle.partitions": "4"},
