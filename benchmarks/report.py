@@ -113,7 +113,7 @@ def contender_rows(result: dict) -> list[tuple[str, ...]]:
         sessions = c["ort_sessions_created"] if key.startswith("b") else None
         rows.append(
             (
-                f"{SHORT_NAMES.get(key, key)}: {c['label']}",
+                f"{key.split('_')[0]}: {c['label']}",
                 fmt(c["rows_per_second"], ",.0f"),
                 fmt(c["rows_per_second"] / ceiling if ceiling else None, ".2f"),
                 fmt(c["rows_per_second"] / python if python else None, ".2f"),

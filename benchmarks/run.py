@@ -38,6 +38,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--out", type=Path, help="results folder")
     parser.add_argument("--runs", type=int, help=f"timed runs ({FULL_RUNS}; quick {QUICK_RUNS})")
     parser.add_argument(
+        "--report-only", action="store_true", help="re-render DIR's report from its results.json"
+    )
+    parser.add_argument(
         "--conf", action="append", default=[], metavar="KEY=VALUE", help="extra Spark conf"
     )
     args = parser.parse_args(argv)
@@ -91,8 +94,20 @@ def summary(full: dict) -> str:
     return "\n".join(lines)
 
 
+def rerender(out: Path) -> int:
+    """The report again from results.json, e.g. after a change to report.py."""
+    old = json.loads((out / "results.json").read_text())
+    full = report.combine(old["scenarios"], old["quick"], old["suite_seconds"])
+    full["generated"] = old["generated"]
+    report.write(out, full)
+    print(summary(full))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    if args.report_only:
+        return rerender(args.out)
     began = time.perf_counter()
     scenarios = {} if args.quick else report.load(args.out / "results.json")
     failed = []
