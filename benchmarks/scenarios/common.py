@@ -150,32 +150,63 @@ def measure_ceiling(
     return m
 
 
-def measure_spark(
+def first_row_and_check(
     scenario: Scenario,
     spark: SparkSession,
     contender: SparkContender,
-    runs: int,
-    warmups: int,
     spark_start: float,
     sampler: RssSampler,
 ) -> Measurement:
     print(f"  {contender.key:<5} {contender.label} ...", flush=True)
-    m = Measurement(contender.key, contender.label, scenario.rows)
-    sampler.take()
-    before = sessions_created(spark)
+    m = Measurement(contender.key, contender.label, scenario.rows, ort_sessions_created=0)
     # Cold start: this process's Spark start-up plus the contender's first query on the
     # cached input (ORT session creation, Python worker start-up, first batch).
     first = harness.stopwatch(lambda: contender.scored().select("p").limit(1).collect())
     m.first_row_seconds = spark_start + first
     check_rows = QUICK_CHECK_ROWS if scenario.quick else CHECK_ROWS
     scenario.check(contender.key, contender.scored().limit(check_rows).collect())
-    timed = contender.scored().select("p")
-    m.seconds = harness.time_runs(lambda: run_noop(timed), runs, warmups)
-    m.rss_peak_mb, m.python_workers = sampler.take()
-    after = sessions_created(spark)
-    if before is not None and after is not None:
-        m.ort_sessions_created = after - before
     return m
+
+
+def timed_run(
+    spark: SparkSession, contender: SparkContender, m: Measurement, sampler: RssSampler
+) -> float:
+    """One run of `contender` over every row; its memory peaks and sessions go into `m`."""
+    sampler.take()
+    before = sessions_created(spark)
+    seconds = harness.stopwatch(lambda: run_noop(contender.scored().select("p")))
+    peaks, workers = sampler.take()
+    for key, value in peaks.items():
+        m.rss_peak_mb[key] = max(m.rss_peak_mb.get(key, 0.0), value)
+    m.python_workers = max(m.python_workers or 0, workers)
+    after = sessions_created(spark)
+    if before is None or after is None:
+        m.ort_sessions_created = None
+    elif m.ort_sessions_created is not None:
+        m.ort_sessions_created += after - before
+    return seconds
+
+
+def measure_spark(
+    scenario: Scenario,
+    spark: SparkSession,
+    contenders: list[SparkContender],
+    runs: int,
+    warmups: int,
+    spark_start: float,
+    sampler: RssSampler,
+) -> list[Measurement]:
+    """First row and check for each contender in turn, then warm-ups and timed runs in
+    rounds (b, b, c, d, b, b, c, d, ...): JIT warm-up and a neighbour's load on a shared
+    machine then fall on every contender alike, not on whichever ran first or last."""
+    found = [first_row_and_check(scenario, spark, c, spark_start, sampler) for c in contenders]
+    print(f"  timing: {warmups} warm-up and {runs} timed round(s) ...", flush=True)
+    for round_ in range(warmups + runs):
+        for contender, m in zip(contenders, found):
+            seconds = timed_run(spark, contender, m, sampler)
+            if round_ >= warmups:
+                m.seconds.append(seconds)
+    return found
 
 
 def run(
@@ -199,10 +230,10 @@ def run(
             start = time.perf_counter()
             df = load_cached(scenario.load(spark))
             load = time.perf_counter() - start
-            for contender in scenario.contenders(spark, df):
-                measurements.append(
-                    measure_spark(scenario, spark, contender, runs, warmups, spark_start, sampler)
-                )
+            contenders = scenario.contenders(spark, df)
+            measurements += measure_spark(
+                scenario, spark, contenders, runs, warmups, spark_start, sampler
+            )
             total_sessions = sessions_created(spark)
         finally:
             spark.stop()
