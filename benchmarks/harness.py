@@ -202,7 +202,8 @@ def java_command() -> str:
     return str(Path(home) / "bin" / "java") if home else "java"
 
 
-def machine_info() -> dict[str, object]:
+def machine_info(java: str | None = None) -> dict[str, object]:
+    """`java`: the Spark JVM's own version when known (saves starting another JVM)."""
     import onnxruntime
     import pyspark
 
@@ -210,7 +211,7 @@ def machine_info() -> dict[str, object]:
         "cpu_model": cpu_model(),
         "cores": os.cpu_count(),
         "memory_gib": memory_gib(),
-        "java": first_line([java_command(), "-version"]),
+        "java": java or first_line([java_command(), "-version"]),
         "spark": pyspark.__version__,
         "onnxruntime": onnxruntime.__version__,
         "python": platform.python_version(),

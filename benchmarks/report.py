@@ -9,8 +9,8 @@ from pathlib import Path
 
 SHORT_NAMES = {
     "a": "a onnxruntime (ceiling)",
-    "b_df": "b onnx_predict, DataFrame",
-    "b_sql": "b onnx_predict, SQL",
+    "b_df": "b spark-onnx, DataFrame",
+    "b_sql": "b spark-onnx, SQL",
     "c": "c predict_batch_udf",
     "d": "d pandas UDF",
     "e": "e sklearn in pandas UDF",
@@ -133,6 +133,17 @@ def target_rows(targets: list[dict]) -> list[tuple[str, ...]]:
     ]
 
 
+def overview(report: dict) -> str:
+    """rows/s of every contender (rows) in every scenario (columns)."""
+    scenarios = list(report["scenarios"].values())
+    rows = []
+    for key, name in SHORT_NAMES.items():
+        if any(key in r["contenders"] for r in scenarios):
+            rows.append((name, *(fmt(rate(r, key), ",.0f") for r in scenarios)))
+    header = ("rows/s", *(f"{r['scenario']} ({r['rows']:,} rows)" for r in scenarios))
+    return table(header, rows)
+
+
 def scenario_section(result: dict) -> str:
     notes = (
         f"{result['rows']:,} rows; median of {result['runs']} timed run(s) after "
@@ -159,6 +170,8 @@ def render_markdown(report: dict, chart: str | None) -> str:
         "See `benchmarks/README.md` for what each contender and column means.",
         "## Targets",
         table(("target", "value", "goal", "status"), target_rows(report["targets"])),
+        "## Throughput",
+        overview(report),
     ]
     if chart:
         parts.append(f"![rows/s per contender per scenario]({chart})")

@@ -235,6 +235,8 @@ def run(
                 scenario, spark, contenders, runs, warmups, spark_start, sampler
             )
             total_sessions = sessions_created(spark)
+            system = spark.sparkContext._jvm.System
+            java = f"{system.getProperty('java.vm.name')} {system.getProperty('java.version')}"
         finally:
             spark.stop()
     finally:
@@ -254,7 +256,7 @@ def run(
         "jvm_rss_idle_mb": idle.get("jvm"),
         "ort_sessions_created_in_jvm": total_sessions,
         "contenders": {m.key: m.record() for m in measurements},
-        "machine": harness.machine_info(),
+        "machine": harness.machine_info(java),
         "wall_seconds": time.perf_counter() - began,
         "finished": datetime.now(timezone.utc).isoformat(timespec="seconds"),
     }

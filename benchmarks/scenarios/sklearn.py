@@ -26,7 +26,7 @@ from benchmarks.scenarios.common import (
 FEATURES = 20
 TREES = 50
 DEPTH = 8
-TRAIN_ROWS = 20_000
+TRAIN_ROWS, QUICK_TRAIN_ROWS = 20_000, 5_000
 BATCH = 4096
 SEED = 20240611
 PREDICTION = StructType().add("label", LongType()).add("probabilities", ArrayType(FloatType()))
@@ -67,14 +67,13 @@ class Sklearn(Scenario):
         import spark_onnx
 
         self.rows = 100_000 if self.quick else 1_000_000
-        x, y = make_classification(
-            TRAIN_ROWS + self.rows, FEATURES, n_informative=10, random_state=SEED
-        )
+        train = QUICK_TRAIN_ROWS if self.quick else TRAIN_ROWS
+        x, y = make_classification(train + self.rows, FEATURES, n_informative=10, random_state=SEED)
         x = x.astype(np.float32)
         self.estimator = RandomForestClassifier(
             TREES, max_depth=DEPTH, random_state=SEED, n_jobs=1
-        ).fit(x[:TRAIN_ROWS], y[:TRAIN_ROWS])
-        self.x = np.ascontiguousarray(x[TRAIN_ROWS:])
+        ).fit(x[:train], y[:train])
+        self.x = np.ascontiguousarray(x[train:])
         self.model = self.workdir / "forest.onnx"
         spark_onnx.from_sklearn(self.estimator, self.x[:1000]).save(self.model)
         features = pa.FixedSizeListArray.from_arrays(pa.array(self.x.reshape(-1)), FEATURES)
@@ -149,7 +148,7 @@ class Sklearn(Scenario):
         return {
             "estimator": f"RandomForestClassifier(n_estimators={TREES}, max_depth={DEPTH})",
             "features": FEATURES,
-            "training rows": TRAIN_ROWS,
+            "training rows": QUICK_TRAIN_ROWS if self.quick else TRAIN_ROWS,
             "batch (a, c)": BATCH,
         }
 
