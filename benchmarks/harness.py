@@ -9,6 +9,7 @@ import subprocess
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -65,6 +66,17 @@ def time_runs(run: Callable[[], object], runs: int, warmups: int = 1) -> list[fl
         run()
         seconds.append(time.perf_counter() - start)
     return seconds
+
+
+_POOL: ThreadPoolExecutor | None = None
+
+
+def on_cores(function: Callable[[int], object], items: range) -> None:
+    """`function` over `items` on CORES threads (onnxruntime and PIL release the GIL)."""
+    global _POOL
+    _POOL = _POOL or ThreadPoolExecutor(CORES, thread_name_prefix="ceiling")
+    for _ in _POOL.map(function, items):
+        pass
 
 
 def stopwatch(run: Callable[[], object]) -> float:

@@ -68,7 +68,8 @@ class Scenario(ABC):
 
     @abstractmethod
     def ceiling_session(self) -> object:
-        """(a)'s onnxruntime session, 2 intra-op threads."""
+        """(a)'s onnxruntime session (1 intra-op thread; CORES Python threads share it, as tasks
+        share the engine's session)."""
 
     @abstractmethod
     def ceiling_first(self, session: object) -> None:
