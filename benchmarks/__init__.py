@@ -1,0 +1,1 @@
+"""The spark-onnx benchmark suite: `python benchmarks/run.py` (see benchmarks/README.md)."""

@@ -1,0 +1,231 @@
+"""Turns the scenarios' results into the report: results.json, results.md, results.png."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+SHORT_NAMES = {
+    "a": "a onnxruntime (ceiling)",
+    "b_df": "b spark-onnx, DataFrame",
+    "b_sql": "b spark-onnx, SQL",
+    "c": "c predict_batch_udf",
+    "d": "d pandas UDF",
+    "e": "e sklearn in pandas UDF",
+}
+PYTHON_CONTENDERS = ("c", "d", "e")
+# The DataFrame form stands for spark-onnx (b); the SQL form plans identically.
+OURS = "b_df"
+
+
+@dataclass(frozen=True)
+class Target:
+    scenario: str
+    ratio: str
+    over: str
+    goal: float
+
+
+TARGETS = (
+    Target("mlp", "b/a", "a", 0.8),
+    Target("mlp", "b/c", "c", 3.0),
+    Target("cnn", "b/a", "a", 0.95),
+    Target("images", "b/c", "c", 2.0),
+    Target("sklearn", "b/e", "e", 2.0),
+)
+
+
+def rate(result: dict, key: str) -> float | None:
+    contender = result["contenders"].get(key)
+    return contender["rows_per_second"] if contender else None
+
+
+def best_python(result: dict) -> float | None:
+    rates = [r for key in PYTHON_CONTENDERS if (r := rate(result, key)) is not None]
+    return max(rates) if rates else None
+
+
+def evaluate(scenarios: dict[str, dict]) -> list[dict[str, object]]:
+    found = []
+    for t in TARGETS:
+        result = scenarios.get(t.scenario)
+        ours = rate(result, OURS) if result else None
+        other = rate(result, t.over) if result else None
+        value = ours / other if ours and other else None
+        found.append(
+            {
+                "scenario": t.scenario,
+                "ratio": t.ratio,
+                "goal": t.goal,
+                "value": value,
+                "status": "not run" if value is None else "met" if value >= t.goal else "missed",
+            }
+        )
+    return found
+
+
+def combine(scenarios: dict[str, dict], quick: bool, suite_seconds: float) -> dict[str, object]:
+    latest = max(scenarios.values(), key=lambda r: r.get("finished", ""), default={})
+    return {
+        "generated": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "quick": quick,
+        "suite_seconds": round(suite_seconds, 1),
+        "machine": latest.get("machine", {}),
+        "targets": evaluate(scenarios),
+        "scenarios": scenarios,
+    }
+
+
+# --- markdown ----------------------------------------------------------------------------------
+
+
+def table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> str:
+    # The first column names things; the others hold figures, so they align right.
+    lines = ["| " + " | ".join(header) + " |", "|---|" + "---:|" * (len(header) - 1)]
+    return "\n".join(lines + ["| " + " | ".join(row) + " |" for row in rows])
+
+
+def fmt(value: float | None, pattern: str) -> str:
+    return "–" if value is None else format(value, pattern)
+
+
+CONTENDER_HEADER = (
+    "contender",
+    "rows/s",
+    "vs a",
+    "vs best Python",
+    "first row s",
+    "JVM RSS MB",
+    "Python workers RSS MB",
+    "ORT sessions (JVM)",
+)
+
+
+def contender_rows(result: dict) -> list[tuple[str, ...]]:
+    ceiling, python = rate(result, "a"), best_python(result)
+    rows = []
+    for key, c in result["contenders"].items():
+        rss = c["rss_peak_mb"]
+        jvm = rss.get("jvm") if key != "a" else None
+        workers = rss.get("python_workers") if key in PYTHON_CONTENDERS else None
+        sessions = c["ort_sessions_created"] if key.startswith("b") else None
+        rows.append(
+            (
+                f"{key.split('_')[0]}: {c['label']}",
+                fmt(c["rows_per_second"], ",.0f"),
+                fmt(c["rows_per_second"] / ceiling if ceiling else None, ".2f"),
+                fmt(c["rows_per_second"] / python if python else None, ".2f"),
+                fmt(c["first_row_seconds"], ".2f"),
+                fmt(jvm, ",.0f"),
+                fmt(workers, ",.0f"),
+                "–" if sessions is None else str(sessions),
+            )
+        )
+    return rows
+
+
+def target_rows(targets: list[dict]) -> list[tuple[str, ...]]:
+    return [
+        (f"{t['scenario']}: {t['ratio']}", fmt(t["value"], ".2f"), f">= {t['goal']:g}", t["status"])
+        for t in targets
+    ]
+
+
+def overview(report: dict) -> str:
+    """rows/s of every contender (rows) in every scenario (columns)."""
+    scenarios = list(report["scenarios"].values())
+    rows = []
+    for key, name in SHORT_NAMES.items():
+        if any(key in r["contenders"] for r in scenarios):
+            rows.append((name, *(fmt(rate(r, key), ",.0f") for r in scenarios)))
+    header = ("rows/s", *(f"{r['scenario']} ({r['rows']:,} rows)" for r in scenarios))
+    return table(header, rows)
+
+
+def scenario_section(result: dict) -> str:
+    notes = (
+        f"{result['rows']:,} rows; median of {result['runs']} timed run(s) after "
+        f"{result['warmup_runs']} warm-up; Spark start {result['spark_start_seconds']:.1f} s; "
+        f"JVM RSS idle {fmt(result['jvm_rss_idle_mb'], ',.0f')} MB; ORT sessions created in the "
+        f"JVM in all: {result['ort_sessions_created_in_jvm']}."
+    )
+    return "\n\n".join(
+        [
+            f"## {result['scenario']}: {result['title']}",
+            notes,
+            table(CONTENDER_HEADER, contender_rows(result)),
+        ]
+    )
+
+
+def render_markdown(report: dict, chart: str | None) -> str:
+    machine = report["machine"]
+    parts = [
+        "# spark-onnx benchmark results",
+        "Generated by `benchmarks/run.py`"
+        + (" (quick smoke run)" if report["quick"] else "")
+        + f" on {report['generated']}; the suite took {report['suite_seconds']:.0f} s. "
+        "See `benchmarks/README.md` for what each contender and column means.",
+        "## Targets",
+        table(("target", "value", "goal", "status"), target_rows(report["targets"])),
+        "## Throughput",
+        overview(report),
+    ]
+    if chart:
+        parts.append(f"![rows/s per contender per scenario]({chart})")
+    parts += [scenario_section(r) for r in report["scenarios"].values()]
+    parts += [
+        "## Machine",
+        table(("", "value"), [(key, str(value)) for key, value in machine.items()]),
+    ]
+    return "\n\n".join(parts) + "\n"
+
+
+# --- chart -------------------------------------------------------------------------------------
+
+
+def render_chart(report: dict, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    scenarios = list(report["scenarios"].values())
+    keys = [k for k in SHORT_NAMES if any(k in r["contenders"] for r in scenarios)]
+    width = 0.8 / len(keys)
+    fig, ax = plt.subplots(figsize=(10, 5), dpi=120)
+    for i, key in enumerate(keys):
+        xs = [n + (i - (len(keys) - 1) / 2) * width for n in range(len(scenarios))]
+        ys = [rate(r, key) or 0 for r in scenarios]
+        ax.bar(xs, ys, width, label=SHORT_NAMES[key])
+    ax.set_yscale("log")
+    ax.set_ylabel("rows/s (log scale, higher is better)")
+    ax.set_xticks(
+        range(len(scenarios)), [f"{r['scenario']}\n{r['rows']:,} rows" for r in scenarios]
+    )
+    cores = report["machine"].get("cores")
+    ax.set_title(f"spark-onnx vs Python inference paths, {cores} cores, local[2]")
+    ax.legend(fontsize=8)
+    ax.grid(axis="y", which="both", alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+
+
+def write(out: Path, report: dict) -> list[Path]:
+    out.mkdir(parents=True, exist_ok=True)
+    chart = out / "results.png"
+    render_chart(report, chart)
+    (out / "results.json").write_text(json.dumps(report, indent=2) + "\n")
+    (out / "results.md").write_text(render_markdown(report, chart.name))
+    return [out / "results.json", out / "results.md", chart]
+
+
+def load(path: Path) -> dict[str, dict]:
+    """The scenarios of an earlier results.json, so a partial run (--only) keeps the others."""
+    try:
+        return json.loads(path.read_text()).get("scenarios", {})
+    except (OSError, ValueError):
+        return {}

@@ -1,0 +1,140 @@
+"""The benchmark suite: every scenario in its own process, then one report.
+
+    python benchmarks/run.py [--quick] [--only mlp,cnn,images,sklearn] [--out DIR]
+
+Writes DIR/results.json, DIR/results.md and DIR/results.png (DIR: benchmarks/results, or
+benchmarks/out/quick with --quick; a quick run never writes to benchmarks/results).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))  # `python benchmarks/run.py` puts benchmarks/ first instead
+
+from benchmarks import report
+from benchmarks.scenarios import NAMES
+
+RESULTS = REPO / "benchmarks" / "results"
+QUICK_OUT = REPO / "benchmarks" / "out" / "quick"
+FULL_RUNS, QUICK_RUNS = 3, 1
+# In a quick run the first-row query and the correctness check already warm every path up.
+FULL_WARMUPS, QUICK_WARMUPS = 1, 0
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="CI smoke: small inputs, 1 run")
+    parser.add_argument("--only", default=",".join(NAMES), help="comma-separated scenarios")
+    parser.add_argument("--out", type=Path, help="results folder")
+    parser.add_argument("--runs", type=int, help=f"timed runs ({FULL_RUNS}; quick {QUICK_RUNS})")
+    parser.add_argument(
+        "--report-only", action="store_true", help="re-render DIR's report from its results.json"
+    )
+    parser.add_argument(
+        "--conf", action="append", default=[], metavar="KEY=VALUE", help="extra Spark conf"
+    )
+    args = parser.parse_args(argv)
+    args.only = [name.strip() for name in args.only.split(",") if name.strip()]
+    unknown = set(args.only) - set(NAMES)
+    if unknown:
+        parser.error(f"unknown scenario(s) {sorted(unknown)}; choose from {', '.join(NAMES)}")
+    args.out = args.out or (QUICK_OUT if args.quick else RESULTS)
+    if args.quick and args.out.resolve() == RESULTS.resolve():
+        parser.error("a --quick run must not overwrite benchmarks/results: pass another --out")
+    args.runs = args.runs or (QUICK_RUNS if args.quick else FULL_RUNS)
+    return args
+
+
+def child_env() -> dict[str, str]:
+    # Scenario processes and their Spark Python workers import `benchmarks.*` from the checkout.
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO), env.get("PYTHONPATH")) if p)
+    return env
+
+
+def run_scenario(name: str, args: argparse.Namespace, tmp: Path) -> dict | None:
+    out = tmp / f"{name}.json"
+    command = [sys.executable, "-m", f"benchmarks.scenarios.{name}", "--json", str(out)]
+    command += ["--runs", str(args.runs)]
+    command += ["--warmups", str(QUICK_WARMUPS if args.quick else FULL_WARMUPS)]
+    command += ["--quick"] if args.quick else []
+    for pair in args.conf:
+        command += ["--conf", pair]
+    done = subprocess.run(command, cwd=REPO, env=child_env(), check=False)
+    if done.returncode != 0 or not out.exists():
+        print(f"[{name}] FAILED (exit {done.returncode})", flush=True)
+        return None
+    return json.loads(out.read_text())
+
+
+def summary(full: dict) -> str:
+    lines = []
+    for result in full["scenarios"].values():
+        lines.append(f"{result['scenario']} ({result['rows']:,} rows)")
+        for key, c in result["contenders"].items():
+            lines.append(
+                f"  {report.SHORT_NAMES.get(key, key):<28} {c['rows_per_second']:>14,.0f} rows/s"
+            )
+    lines.append("targets")
+    for t in full["targets"]:
+        value = "–" if t["value"] is None else f"{t['value']:.2f}"
+        lines.append(
+            f"  {t['scenario'] + ' ' + t['ratio']:<16} {value:>6}  >= {t['goal']:<5g} {t['status']}"
+        )
+    return "\n".join(lines)
+
+
+def rerender(out: Path) -> int:
+    """The report again from results.json, e.g. after a change to report.py."""
+    old = json.loads((out / "results.json").read_text())
+    full = report.combine(old["scenarios"], old["quick"], old["suite_seconds"])
+    full["generated"] = old["generated"]
+    report.write(out, full)
+    print(summary(full))
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    if args.report_only:
+        return rerender(args.out)
+    began = time.perf_counter()
+    scenarios = {} if args.quick else report.load(args.out / "results.json")
+    failed = []
+    with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
+        for name in args.only:
+            result = run_scenario(name, args, Path(tmp))
+            if result is None:
+                failed.append(name)
+            else:
+                scenarios[name] = result
+    ordered = {name: scenarios[name] for name in NAMES if name in scenarios}
+    full = report.combine(ordered, args.quick, time.perf_counter() - began)
+    if ordered:
+        written = report.write(args.out, full)
+        print("\n" + summary(full))
+        print(
+            "wrote "
+            + ", ".join(
+                str(p.relative_to(REPO)) if p.is_relative_to(REPO) else str(p) for p in written
+            )
+        )
+    print(f"suite took {full['suite_seconds']:.0f} s")
+    if failed:
+        print(f"failed scenario(s): {', '.join(failed)}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

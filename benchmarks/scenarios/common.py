@@ -1,0 +1,288 @@
+"""What every scenario does, in one place: the ceiling (a) in this process, then the Spark
+contenders (b, c, d, e) on one cached DataFrame; for each a correctness check against
+onnxruntime before timing, time to first row, timed runs, memory peaks and ORT sessions.
+
+A scenario module subclasses `Scenario` and calls `main(ItsScenario)`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import time
+from abc import ABC, abstractmethod
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import ClassVar
+
+import numpy as np
+from py4j.protocol import Py4JError
+from pyspark.sql import DataFrame, Row, SparkSession
+
+from benchmarks import harness
+from benchmarks.harness import Measurement, RssSampler
+
+# Rows compared against onnxruntime before timing: a fast contender that is wrong is no result.
+CHECK_ROWS, QUICK_CHECK_ROWS = 64, 16
+
+BASE_CONF = {
+    # The cached input (up to ~1.2 GB of floats for the CNN) must stay in memory: the default
+    # 1g driver (also the executor in local mode) would spill it and time the disk instead.
+    "spark.driver.memory": "6g",
+    "spark.sql.shuffle.partitions": str(harness.PARTITIONS),
+    "spark.ui.enabled": "false",
+    # Progress bars would interleave with the harness's own output.
+    "spark.ui.showConsoleProgress": "false",
+    "spark.sql.execution.arrow.pyspark.enabled": "true",
+}
+
+
+@dataclass
+class SparkContender:
+    """A Spark contender: `scored()` is a DataFrame of (id, p) over the cached input."""
+
+    key: str
+    label: str
+    scored: Callable[[], DataFrame]
+
+
+class Scenario(ABC):
+    name: str
+    title: str
+    ceiling_label: str
+    # Scenario-specific Spark configuration on top of BASE_CONF.
+    spark_conf: ClassVar[dict[str, str]] = {}
+
+    def __init__(self, quick: bool, workdir: Path) -> None:
+        self.quick = quick
+        self.workdir = workdir
+        self.rows = 0
+
+    @abstractmethod
+    def prepare(self) -> None:
+        """Makes the input (same seed every time) in memory and as files under workdir."""
+
+    @abstractmethod
+    def ceiling_session(self) -> object:
+        """(a)'s onnxruntime session (1 intra-op thread; CORES Python threads share it, as tasks
+        share the engine's session)."""
+
+    @abstractmethod
+    def ceiling_first(self, session: object) -> None:
+        """(a) on the first batch only: with the session, its time to first row."""
+
+    @abstractmethod
+    def ceiling_pass(self, session: object) -> None:
+        """(a) over every row."""
+
+    @abstractmethod
+    def load(self, spark: SparkSession) -> DataFrame:
+        """Registers the model(s); returns the cached input (id + input column), view `bench`."""
+
+    @abstractmethod
+    def contenders(self, spark: SparkSession, df: DataFrame) -> list[SparkContender]:
+        """b (DataFrame and SQL), c, d, and e where the scenario has one."""
+
+    @abstractmethod
+    def check(self, key: str, rows: list[Row]) -> None:
+        """Raises CheckFailed unless `rows` (id, p) agree with onnxruntime."""
+
+    def settings(self) -> dict[str, object]:
+        return {}
+
+
+class CheckFailed(SystemExit):
+    pass
+
+
+def require_close(key: str, got: np.ndarray, want: np.ndarray, atol: float) -> None:
+    if got.shape != want.shape or not np.allclose(got, want, atol=atol):
+        worst = float(np.max(np.abs(got - want))) if got.shape == want.shape else "shape"
+        raise CheckFailed(f"{key}: results differ from onnxruntime (max |diff| {worst})")
+
+
+def load_cached(df: DataFrame) -> DataFrame:
+    """The input every Spark contender reads: in memory, one partition per core."""
+    df = df.repartition(harness.PARTITIONS).cache()
+    df.count()  # materialise now, so no timed run pays for reading files or the shuffle
+    df.createOrReplaceTempView("bench")
+    return df
+
+
+def run_noop(df: DataFrame) -> None:
+    # Evaluates every row, like a real write, but keeps nothing and collects nothing.
+    df.write.format("noop").mode("overwrite").save()
+
+
+def sessions_created(spark: SparkSession) -> int | None:
+    """ORT sessions spark-onnx created in the driver JVM (also the executor in local mode)."""
+    try:
+        return int(spark.sparkContext._jvm.sparkonnx.runtime.SessionPool.sessionsCreated())
+    except (Py4JError, TypeError, AttributeError):
+        return None
+
+
+def start_spark(name: str, conf: dict[str, str]) -> SparkSession:
+    import spark_onnx
+
+    # Python workers must import onnxruntime (and this package): run them on this interpreter.
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    spark = spark_onnx.session(master=harness.MASTER, app_name=f"bench-{name}", conf=conf)
+    spark.sparkContext.setLogLevel("ERROR")
+    return spark
+
+
+def measure_ceiling(
+    scenario: Scenario, runs: int, warmups: int, sampler: RssSampler
+) -> Measurement:
+    print(f"  a  {scenario.ceiling_label} ...", flush=True)
+    m = Measurement("a", scenario.ceiling_label, scenario.rows)
+    sampler.take()
+    start = time.perf_counter()
+    session = scenario.ceiling_session()
+    scenario.ceiling_first(session)
+    m.first_row_seconds = time.perf_counter() - start
+    m.seconds = harness.time_runs(lambda: scenario.ceiling_pass(session), runs, warmups)
+    m.rss_peak_mb, _ = sampler.take()
+    return m
+
+
+def first_row_and_check(
+    scenario: Scenario,
+    spark: SparkSession,
+    contender: SparkContender,
+    spark_start: float,
+    sampler: RssSampler,
+) -> Measurement:
+    print(f"  {contender.key:<5} {contender.label} ...", flush=True)
+    m = Measurement(contender.key, contender.label, scenario.rows, ort_sessions_created=0)
+    # Cold start: this process's Spark start-up plus the contender's first query on the
+    # cached input (ORT session creation, Python worker start-up, first batch).
+    first = harness.stopwatch(lambda: contender.scored().select("p").limit(1).collect())
+    m.first_row_seconds = spark_start + first
+    check_rows = QUICK_CHECK_ROWS if scenario.quick else CHECK_ROWS
+    scenario.check(contender.key, contender.scored().limit(check_rows).collect())
+    return m
+
+
+def timed_run(
+    spark: SparkSession, contender: SparkContender, m: Measurement, sampler: RssSampler
+) -> float:
+    """One run of `contender` over every row; its memory peaks and sessions go into `m`."""
+    sampler.take()
+    before = sessions_created(spark)
+    seconds = harness.stopwatch(lambda: run_noop(contender.scored().select("p")))
+    peaks, workers = sampler.take()
+    for key, value in peaks.items():
+        m.rss_peak_mb[key] = max(m.rss_peak_mb.get(key, 0.0), value)
+    m.python_workers = max(m.python_workers or 0, workers)
+    after = sessions_created(spark)
+    if before is None or after is None:
+        m.ort_sessions_created = None
+    elif m.ort_sessions_created is not None:
+        m.ort_sessions_created += after - before
+    return seconds
+
+
+def measure_spark(
+    scenario: Scenario,
+    spark: SparkSession,
+    contenders: list[SparkContender],
+    runs: int,
+    warmups: int,
+    spark_start: float,
+    sampler: RssSampler,
+) -> list[Measurement]:
+    """First row and check for each contender in turn, then warm-ups and timed runs in
+    rounds (b, b, c, d, b, b, c, d, ...): JIT warm-up and a neighbour's load on a shared
+    machine then fall on every contender alike, not on whichever ran first or last."""
+    found = [first_row_and_check(scenario, spark, c, spark_start, sampler) for c in contenders]
+    print(f"  timing: {warmups} warm-up and {runs} timed round(s) ...", flush=True)
+    for round_ in range(warmups + runs):
+        for contender, m in zip(contenders, found):
+            seconds = timed_run(spark, contender, m, sampler)
+            if round_ >= warmups:
+                m.seconds.append(seconds)
+    return found
+
+
+def run(
+    scenario: Scenario, runs: int, warmups: int, extra_conf: dict[str, str]
+) -> dict[str, object]:
+    began = time.perf_counter()
+    print(f"[{scenario.name}] {scenario.title}: preparing input ...", flush=True)
+    prepare = harness.stopwatch(scenario.prepare)
+    conf = {**BASE_CONF, **scenario.spark_conf, **extra_conf}
+    measurements = []
+    sampler = RssSampler()
+    sampler.start()
+    try:
+        measurements.append(measure_ceiling(scenario, runs, warmups, sampler))
+        start = time.perf_counter()
+        spark = start_spark(scenario.name, conf)
+        spark_start = time.perf_counter() - start
+        sampler.jvm_pid = int(spark.sparkContext._jvm.ProcessHandle.current().pid())
+        idle, _ = sampler.take()
+        try:
+            start = time.perf_counter()
+            df = load_cached(scenario.load(spark))
+            load = time.perf_counter() - start
+            contenders = scenario.contenders(spark, df)
+            measurements += measure_spark(
+                scenario, spark, contenders, runs, warmups, spark_start, sampler
+            )
+            total_sessions = sessions_created(spark)
+            system = spark.sparkContext._jvm.System
+            java = f"{system.getProperty('java.vm.name')} {system.getProperty('java.version')}"
+        finally:
+            spark.stop()
+    finally:
+        sampler.stop()
+    return {
+        "scenario": scenario.name,
+        "title": scenario.title,
+        "rows": scenario.rows,
+        "runs": runs,
+        "warmup_runs": warmups,
+        "quick": scenario.quick,
+        "settings": scenario.settings(),
+        "spark_conf": conf,
+        "spark_start_seconds": spark_start,
+        "prepare_seconds": prepare,
+        "load_and_cache_seconds": load,
+        "jvm_rss_idle_mb": idle.get("jvm"),
+        "ort_sessions_created_in_jvm": total_sessions,
+        "contenders": {m.key: m.record() for m in measurements},
+        "machine": harness.machine_info(java),
+        "wall_seconds": time.perf_counter() - began,
+        "finished": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    }
+
+
+def parse_conf(pairs: list[str]) -> dict[str, str]:
+    conf = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep:
+            raise SystemExit(f"--conf expects KEY=VALUE, got {pair!r}")
+        conf[key.strip()] = value.strip()
+    return conf
+
+
+def main(scenario_class: type[Scenario]) -> int:
+    parser = argparse.ArgumentParser(description=scenario_class.title)
+    parser.add_argument("--quick", action="store_true", help="smoke sizes")
+    parser.add_argument("--runs", type=int, default=3, help="timed runs per contender")
+    parser.add_argument("--warmups", type=int, default=1, help="untimed runs before those")
+    parser.add_argument("--json", type=Path, required=True, help="where to write the result")
+    parser.add_argument("--conf", action="append", default=[], metavar="KEY=VALUE")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix=f"bench-{scenario_class.name}-") as tmp:
+        scenario = scenario_class(args.quick, Path(tmp))
+        result = run(scenario, args.runs, args.warmups, parse_conf(args.conf))
+    args.json.write_text(json.dumps(result, indent=2) + "\n")
+    return 0
