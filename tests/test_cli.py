@@ -97,11 +97,13 @@ def test_predict_an_image_folder(tmp_path):
     assert top == {"cat.png": "Egyptian cat", "coffee.jpg": "espresso"}
 
 
-def test_bench_quick(tmp_path):
-    cli("bench", "--quick", "--out", str(tmp_path), timeout=400)
-    results = json.loads((tmp_path / "mlp.json").read_text())
-    assert results["rows"] == 100_000
-    assert (tmp_path / "mlp.md").read_text().startswith("# MLP benchmark")
+def test_bench_quick_writes_a_valid_report(tmp_path):
+    # The MLP scenario only: CI checks the suite runs and writes its files, not the speeds.
+    cli("bench", "--quick", "--only", "mlp", "--out", str(tmp_path), timeout=600)
+    results = json.loads((tmp_path / "results.json").read_text())
+    assert "mlp" in json.dumps(results)
+    assert (tmp_path / "results.md").read_text().startswith("# spark-onnx benchmark results")
+    assert (tmp_path / "results.png").stat().st_size > 1000
 
 
 def test_transfer_learning_demo(tmp_path):

@@ -42,8 +42,8 @@ def parser() -> argparse.ArgumentParser:
     demo.add_argument("--out", default="demo-output", help="where the transfer demo writes its PNG")
     demo.add_argument("--images", type=int, default=600, help="digit images for the transfer demo")
 
-    # Every argument after `bench` goes to benchmarks/bench_mlp.py (--quick, --rows, --out ...).
-    commands.add_parser("bench", help="the MLP benchmark (arguments go to it)", add_help=False)
+    # Every argument after `bench` goes to benchmarks/run.py (--quick, --only, --out ...).
+    commands.add_parser("bench", help="the benchmark suite (arguments go to it)", add_help=False)
     return main
 
 

@@ -1,4 +1,4 @@
-"""`spark-onnx bench`: the MLP benchmark (benchmarks/bench_mlp.py of the checkout)."""
+"""`spark-onnx bench`: the benchmark suite (benchmarks/run.py of the checkout)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 
 
 def run(args) -> int:
-    script = Path(__file__).resolve().parents[3] / "benchmarks" / "bench_mlp.py"
+    script = Path(__file__).resolve().parents[3] / "benchmarks" / "run.py"
     if not script.exists():
         raise SystemExit(
             f"spark-onnx bench: {script} not found (run it from a spark-onnx checkout)"
