@@ -14,9 +14,11 @@ from skimage import data as photos
 
 from spark_onnx import errors
 
-# Lossless formats: the JVM's bilinear resize matches PIL's to within one 8-bit level.
-LOSSLESS_TOLERANCE = 1.0
-# JPEG: Java's and libjpeg's decoders differ by a few levels on some pixels (IDCT rounding).
+# Lossless formats: the JVM resizes in PIL's fixed-point arithmetic, so every level is PIL's
+# (what is left is float32 rounding of the normalisation, far below one level).
+LOSSLESS_TOLERANCE = 0.01
+# JPEG: Java's decoder and the libjpeg(-turbo) build under PIL may differ by a few levels on
+# some pixels (IDCT rounding); on these photos they agree, but that is not promised.
 JPEG_TOLERANCE = 8.0
 
 
@@ -55,7 +57,7 @@ def test_preprocessing_matches_pil(spark, make, fmt, tolerance):
     diff = np.abs(as_pixel_levels(ours.reshape(3, 224, 224)) - as_pixel_levels(reference))
     assert diff.max() <= tolerance + 1e-3, f"max {diff.max():.2f} levels"
     if fmt != "JPEG":
-        assert np.mean(diff < 0.5) > 0.95  # nearly every value is exact
+        assert np.all(diff < 0.5)  # every value is PIL's
 
 
 def test_options_size_layout_and_channel_order(spark):

@@ -25,39 +25,40 @@ final case class ImagePreprocessing(
 
   /** The image as the model's input: `size` floats in `layout` order (without batch dim). */
   def apply(image: RgbImage): Array[Float] = {
-    val resized = if (resizeShorter <= 0) image else {
-      val (w, h) = (image.width, image.height)
-      // torchvision: the shorter side becomes `resizeShorter`, the longer one truncates.
-      if (w <= h) Resampler.resize(image, resizeShorter, (resizeShorter.toLong * h / w).toInt)
-      else Resampler.resize(image, (resizeShorter.toLong * w / h).toInt, resizeShorter)
-    }
-    if (resized.width < cropWidth || resized.height < cropHeight) {
-      throw new ImageDecoder.BadImage(s"${resized.width}x${resized.height} is smaller than " +
+    // torchvision: the shorter side becomes `resizeShorter`, the longer one truncates.
+    val (w, h) = (image.width, image.height)
+    val (width, height) =
+      if (resizeShorter <= 0) (w, h)
+      else if (w <= h) (resizeShorter, (resizeShorter.toLong * h / w).toInt)
+      else ((resizeShorter.toLong * w / h).toInt, resizeShorter)
+    if (width < cropWidth || height < cropHeight) {
+      throw new ImageDecoder.BadImage(s"${width}x$height is smaller than " +
         s"the ${cropWidth}x$cropHeight crop")
     }
-    val left = math.round((resized.width - cropWidth) / 2.0).toInt
-    val top = math.round((resized.height - cropHeight) / 2.0).toInt
+    val left = math.round((width - cropWidth) / 2.0).toInt
+    val top = math.round((height - cropHeight) / 2.0).toInt
+    val cropped = Resampler.resizeCrop(image, width, height, left, top, cropWidth, cropHeight)
+    val pixels = cropped.pixels
     val out = new Array[Float](size)
     val plane = cropWidth * cropHeight
-    val order = if (channelOrder == "RGB") Array(0, 1, 2) else Array(2, 1, 0)
-    var y = 0
-    while (y < cropHeight) {
-      var x = 0
-      while (x < cropWidth) {
-        var c = 0
-        while (c < 3) {
-          val source = order(c)
-          val value = (resized.at(left + x, top + y, source) * scale - mean(c)) / std(c)
-          val index = if (layout == "NCHW") c * plane + y * cropWidth + x
-            else (y * cropWidth + x) * 3 + c
-          out(index) = value
-          c += 1
-        }
-        x += 1
+    val nchw = layout == "NCHW"
+    var c = 0
+    while (c < 3) {
+      val table = normalised(c)
+      val source = if (channelOrder == "RGB") c else 2 - c
+      var p = 0
+      while (p < plane) {
+        out(if (nchw) c * plane + p else p * 3 + c) = table(pixels(p * 3 + source) & 0xff)
+        p += 1
       }
-      y += 1
+      c += 1
     }
     out
+  }
+
+  // Per output channel, the value of each of the 256 pixel levels: (v * scale - mean) / std.
+  @transient private lazy val normalised: Array[Array[Float]] = Array.tabulate(3) { c =>
+    Array.tabulate(256)(v => (v * scale - mean(c)) / std(c))
   }
 }
 

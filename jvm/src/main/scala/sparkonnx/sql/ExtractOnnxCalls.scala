@@ -38,13 +38,21 @@ object ExtractOnnxCalls extends Rule[LogicalPlan] {
     // A filter's calls run below it; the projection above reuses their results.
     case Project(list, Filter(condition, child)) if movable(Seq(condition), child).nonEmpty =>
       val (eval, results) = evalNode(movable(Seq(condition), child), child)
-      Project(list.map(replace(_, results)), Filter(replace(condition, results), eval))
+      val (newList, newCondition) = (list.map(replace(_, results)), replace(condition, results))
+      Project(newList, Filter(newCondition, pruned(eval, newList :+ newCondition)))
     case Project(list, child) if movable(list, child).nonEmpty =>
       val (eval, results) = evalNode(movable(list, child), child)
-      Project(list.map(replace(_, results)), eval)
+      val newList = list.map(replace(_, results))
+      Project(newList, pruned(eval, newList))
     case Filter(condition, child) if movable(Seq(condition), child).nonEmpty =>
       val (eval, results) = evalNode(movable(Seq(condition), child), child)
       Project(child.output, Filter(replace(condition, results), eval))
+  }
+
+  /** `eval` passing through only the child columns that `consumers` read. */
+  private def pruned(eval: OnnxEval, consumers: Seq[Expression]): OnnxEval = {
+    val used = AttributeSet(consumers.flatMap(_.references))
+    eval.copy(passThrough = eval.child.output.filter(used.contains))
   }
 
   /** Distinct movable calls in `expressions`, keyed by their canonical form. */
@@ -85,7 +93,7 @@ object ExtractOnnxCalls extends Rule[LogicalPlan] {
       AttributeReference(s"onnx_${call.modelName}", call.dataType, nullable = true)()
     }
     val results = calls.map(_._1).zip(attributes).toMap
-    (OnnxEval(calls.map(_._2), attributes, child), results)
+    (OnnxEval(calls.map(_._2), attributes, child.output, child), results)
   }
 
   private def replace[E <: Expression](expression: E, results: Map[Expression, Attribute]): E =

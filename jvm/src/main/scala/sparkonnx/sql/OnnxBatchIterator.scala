@@ -8,9 +8,10 @@ import sparkonnx.tensor.BatchScorer
 
 /**
  * The per-partition loop of [[OnnxEvalExec]]: buffers up to the largest batch size of rows
- * (copied, since the child reuses its row objects), scores each call on the filled rows whose
- * inputs are all non-null, and emits child row ++ results. Scorers, and through them the
- * sessions they lease and their direct buffers, live until the task completes.
+ * (copied, since the child reuses its row objects; only the columns the calls read or the
+ * output passes through), scores each call on the filled rows whose inputs are all non-null,
+ * and emits the pass-through columns ++ results. Scorers, and through them the sessions they
+ * lease and their direct buffers, live until the task completes.
  */
 private[sql] final class OnnxBatchIterator(
     input: Iterator[InternalRow],
@@ -24,8 +25,19 @@ private[sql] final class OnnxBatchIterator(
   extends Iterator[InternalRow] {
 
   private val capacity = batchSizes.max
+  // The child columns a buffered row keeps: what the calls read and what the output passes on.
+  private val kept: Seq[Attribute] = {
+    val needed = AttributeSet(calls.flatMap(_.references)) ++ AttributeSet(output)
+    childOutput.filter(needed.contains)
+  }
+  private val keep: InternalRow => InternalRow =
+    if (kept.length == childOutput.length) _.copy()
+    else {
+      val projection = UnsafeProjection.create(kept, childOutput)
+      row => projection(row).copy()
+    }
   private val inputs: Array[Array[Expression]] =
-    calls.map(_.children.map(BindReferences.bindReference(_, childOutput)).toArray).toArray
+    calls.map(_.children.map(BindReferences.bindReference(_, kept)).toArray).toArray
   private val scorers: Array[BatchScorer] =
     calls.map(c => c.binding.newScorer(c.sessionOptions.forCurrentTask, sessionCacheMaxBytes))
       .toArray
@@ -35,7 +47,7 @@ private[sql] final class OnnxBatchIterator(
   private val results = Array.fill(calls.length)(new Array[Any](capacity))
   private val resultRow = new GenericInternalRow(calls.length)
   private val joined = new JoinedRow()
-  private val project = UnsafeProjection.create(output, childOutput ++ resultAttrs)
+  private val project = UnsafeProjection.create(output, kept ++ resultAttrs)
   private var filled = 0
   private var emitted = 0
 
@@ -54,7 +66,7 @@ private[sql] final class OnnxBatchIterator(
     filled = 0
     emitted = 0
     while (filled < capacity && input.hasNext) {
-      rows(filled) = input.next().copy()
+      rows(filled) = keep(input.next())
       filled += 1
     }
     if (filled > 0) {

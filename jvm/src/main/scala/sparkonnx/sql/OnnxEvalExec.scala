@@ -10,21 +10,24 @@ import org.apache.spark.sql.execution.metric.{SQLMetric, SQLMetrics}
 /**
  * Scores `calls` a batch at a time: pulls up to `batchSize` rows from the child, runs each
  * model once on them, and appends the results, the way Spark's `BatchEvalPythonExec` runs
- * Python UDFs. Sessions come from the executor's shared pool.
+ * Python UDFs. Sessions come from the executor's shared pool. Outputs the `passThrough` child
+ * columns and the results.
  */
 case class OnnxEvalExec(
     calls: Seq[OnnxPredict],
     resultAttrs: Seq[Attribute],
+    passThrough: Seq[Attribute],
     child: SparkPlan,
     batchSizes: Seq[Int],
     sessionCacheMaxBytes: Long)
   extends UnaryExecNode {
 
-  override def output: Seq[Attribute] = child.output ++ resultAttrs
+  override def output: Seq[Attribute] = passThrough ++ resultAttrs
 
   override def producedAttributes: AttributeSet = AttributeSet(resultAttrs)
 
-  override lazy val references: AttributeSet = AttributeSet(calls.flatMap(_.references))
+  override lazy val references: AttributeSet =
+    AttributeSet(calls.flatMap(_.references)) ++ AttributeSet(passThrough)
 
   override lazy val metrics: Map[String, SQLMetric] = Map(
     "numOutputRows" -> SQLMetrics.createMetric(sparkContext, "number of output rows"),

@@ -9,7 +9,7 @@ import org.apache.spark.sql.execution.{SparkPlan, SparkStrategy}
 case class OnnxEvalStrategy(session: SparkSession) extends SparkStrategy with Logging {
 
   override def apply(plan: LogicalPlan): Seq[SparkPlan] = plan match {
-    case OnnxEval(calls, resultAttrs, child) =>
+    case OnnxEval(calls, resultAttrs, passThrough, child) =>
       val default = OnnxConf.batchSize(session)
       val maxBytes = OnnxConf.batchMaxBytes(session)
       val sizes = calls.map { call =>
@@ -25,7 +25,7 @@ case class OnnxEvalStrategy(session: SparkSession) extends SparkStrategy with Lo
             math.min(wanted, byBytes)
         }
       }
-      OnnxEvalExec(calls, resultAttrs, planLater(child), sizes,
+      OnnxEvalExec(calls, resultAttrs, passThrough, planLater(child), sizes,
         OnnxConf.sessionCacheMaxBytes(session)) :: Nil
     case _ => Nil
   }

@@ -5,6 +5,7 @@ import java.nio.ByteBuffer
 import org.apache.spark.sql.catalyst.expressions.UnsafeArrayData
 import org.apache.spark.sql.catalyst.util.ArrayData
 import org.apache.spark.sql.types.{ArrayType, DataType}
+import org.apache.spark.unsafe.Platform
 
 /**
  * (Nested) arrays, flattened row-major. Innermost arrays whose elements Spark stores exactly
@@ -64,13 +65,7 @@ private[tensor] final class ArrayLayout(
     val n = array.numElements()
     var i = 0
     if (level == 1) {
-      if (mayHoldNulls) {
-        while (i < n) {
-          if (array.isNullAt(i)) throw context.nullInArray
-          i += 1
-        }
-        i = 0
-      }
+      if (mayHoldNulls && ArrayLayout.hasNullElement(array, n)) throw context.nullInArray
       array match {
         case unsafe: UnsafeArrayData if bulkCopy =>
           direct.copyFrom(unsafe.getBaseObject,
@@ -110,5 +105,32 @@ private[tensor] final class ArrayLayout(
     case ArrayType(inner: ArrayType, _) => leafMayBeNull(inner)
     case ArrayType(_, containsNull) => containsNull
     case _ => false
+  }
+}
+
+private object ArrayLayout {
+
+  /**
+   * Whether any of the `n` elements is null. Columns read from Parquet or Arrow are declared
+   * nullable even when no element is null, so this runs for every row: an `UnsafeArrayData`
+   * answers a word (64 elements) at a time from its null bits, which follow the 8-byte count.
+   */
+  def hasNullElement(array: ArrayData, n: Int): Boolean = array match {
+    case unsafe: UnsafeArrayData =>
+      val base = unsafe.getBaseObject
+      val bits = unsafe.getBaseOffset + 8
+      val fullWords = n / 64
+      var w = 0
+      var found = false
+      while (w < fullWords && !found) {
+        found = Platform.getLong(base, bits + w * 8L) != 0
+        w += 1
+      }
+      val tail = n % 64
+      found || (tail > 0 && (Platform.getLong(base, bits + fullWords * 8L) & ((1L << tail) - 1)) != 0)
+    case _ =>
+      var i = 0
+      while (i < n && !array.isNullAt(i)) i += 1
+      i < n
   }
 }

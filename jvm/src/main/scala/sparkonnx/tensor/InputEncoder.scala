@@ -104,7 +104,20 @@ final class InputEncoder(
   }
 
   /** The batch's tensor shape: the input's dims with the batch and dynamic dims filled in. */
-  private def tensorShape(rows: Int, perRow: Int, first: Any): Array[Long] = {
+  private def tensorShape(rows: Int, perRow: Int, first: Any): Array[Long] =
+    if (staticRowSize == perRow) {
+      val shape = new Array[Long](staticDims.length + 1)
+      shape(0) = rows
+      System.arraycopy(staticDims, 0, shape, 1, staticDims.length)
+      shape
+    } else dynamicShape(rows, perRow, first)
+
+  // An input without dynamic dims (besides the batch) has the same shape every batch.
+  private val staticDims: Array[Long] = spec.rowShape.toArray
+  private val staticRowSize: Long =
+    if (staticDims.forall(_ >= 0)) staticDims.product else -1L
+
+  private def dynamicShape(rows: Int, perRow: Int, first: Any): Array[Long] = {
     val dims = spec.rowShape.toArray
     val dynamic = dims.indices.filter(dims(_) < 0)
     val staticProduct = dims.filter(_ >= 0).product
