@@ -30,7 +30,8 @@ class Measurement:
     seconds: list[float] = field(default_factory=list)
     first_row_seconds: float | None = None
     rss_peak_mb: dict[str, float] = field(default_factory=dict)
-    ort_sessions_created: int | None = None
+    # spark-onnx only: ORT sessions open in the JVM after a run (one per model per executor).
+    jvm_sessions_open: int | None = None
     python_workers: int | None = None
 
     @property
@@ -50,7 +51,7 @@ class Measurement:
             "rows_per_second": self.rows_per_second,
             "first_row_seconds": self.first_row_seconds,
             "rss_peak_mb": self.rss_peak_mb,
-            "ort_sessions_created": self.ort_sessions_created,
+            "jvm_sessions_open": self.jvm_sessions_open,
             "python_workers": self.python_workers,
         }
 
@@ -99,8 +100,9 @@ def rss_mb(pid: int) -> float:
     return 0.0
 
 
-def python_descendants(root: int) -> list[int]:
-    """Every Python process below `root` (the JVM's pyspark.daemon and the workers it forks)."""
+def python_descendants(root: int, forked_only: bool = False) -> list[int]:
+    """Every Python process below `root` (the JVM's pyspark.daemon and the workers it forks);
+    `forked_only`: the workers alone, the processes that run UDFs, not the daemon."""
     children: dict[int, list[int]] = {}
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
@@ -113,8 +115,10 @@ def python_descendants(root: int) -> list[int]:
         children.setdefault(ppid, []).append(int(entry.name))
     found, todo = [], [root]
     while todo:
-        for child in children.get(todo.pop(), []):
-            found.append(child)
+        parent = todo.pop()
+        for child in children.get(parent, []):
+            if not (forked_only and parent == root):
+                found.append(child)
             todo.append(child)
     return [pid for pid in found if _is_python(pid)]
 
@@ -154,8 +158,8 @@ class RssSampler:
         workers: list[int] = []
         if self.jvm_pid is not None:
             now["jvm"] = rss_mb(self.jvm_pid)
-            workers = python_descendants(self.jvm_pid)
-            now["python_workers"] = sum(rss_mb(pid) for pid in workers)
+            now["python_workers"] = sum(rss_mb(pid) for pid in python_descendants(self.jvm_pid))
+            workers = python_descendants(self.jvm_pid, forked_only=True)
         with self._lock:
             for key, value in now.items():
                 self._peaks[key] = max(self._peaks.get(key, 0.0), value)

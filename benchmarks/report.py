@@ -47,22 +47,39 @@ def best_python(result: dict) -> float | None:
     return max(rates) if rates else None
 
 
+def judged(scenario: str, target: str, value: float | None, comparison: str, goal: float) -> dict:
+    meets = (
+        {">=": value >= goal, "<=": value <= goal, "==": value == goal} if value is not None else {}
+    )
+    return {
+        "scenario": scenario,
+        "ratio": target,
+        "comparison": comparison,
+        "goal": goal,
+        "value": value,
+        "status": "not run" if value is None else "met" if meets[comparison] else "missed",
+    }
+
+
 def evaluate(scenarios: dict[str, dict]) -> list[dict[str, object]]:
     found = []
     for t in TARGETS:
         result = scenarios.get(t.scenario)
         ours = rate(result, OURS) if result else None
         other = rate(result, t.over) if result else None
-        value = ours / other if ours and other else None
         found.append(
-            {
-                "scenario": t.scenario,
-                "ratio": t.ratio,
-                "goal": t.goal,
-                "value": value,
-                "status": "not run" if value is None else "met" if value >= t.goal else "missed",
-            }
+            judged(t.scenario, t.ratio, ours / other if ours and other else None, ">=", t.goal)
         )
+    for name, result in scenarios.items():
+        memory = result.get("memory")
+        if not memory:
+            continue
+        found.append(
+            judged(name, "JVM RSS growth MB", memory["growth_mb"], "<=", memory["allowance_mb"])
+        )
+        open_ = memory["sessions_open"]
+        per_model = None if open_ is None else open_ / memory["models"]
+        found.append(judged(name, "ORT sessions per model", per_model, "==", 1))
     return found
 
 
@@ -97,20 +114,32 @@ CONTENDER_HEADER = (
     "vs a",
     "vs best Python",
     "first row s",
-    "JVM RSS MB",
+    "JVM native MB",
     "Python workers RSS MB",
-    "ORT sessions (JVM)",
+    "ORT sessions",
 )
+
+
+def sessions(key: str, c: dict) -> int | None:
+    """ORT sessions the contender holds: spark-onnx's in the JVM, one per Python worker for
+    the onnxruntime UDFs (each worker caches its own), one for the ceiling."""
+    if key == "a":
+        return 1
+    if key.startswith("b"):
+        return c.get("jvm_sessions_open")
+    return c.get("python_workers") if key in ("c", "d") else None
 
 
 def contender_rows(result: dict) -> list[tuple[str, ...]]:
     ceiling, python = rate(result, "a"), best_python(result)
+    start = result.get("jvm_rss_idle_mb")
     rows = []
     for key, c in result["contenders"].items():
         rss = c["rss_peak_mb"]
-        jvm = rss.get("jvm") if key != "a" else None
+        # The heap is touched at start-up, so growth above it is native memory.
+        jvm = rss["jvm"] - start if key != "a" and "jvm" in rss and start else None
         workers = rss.get("python_workers") if key in PYTHON_CONTENDERS else None
-        sessions = c["ort_sessions_created"] if key.startswith("b") else None
+        held = sessions(key, c)
         rows.append(
             (
                 f"{key.split('_')[0]}: {c['label']}",
@@ -120,7 +149,7 @@ def contender_rows(result: dict) -> list[tuple[str, ...]]:
                 fmt(c["first_row_seconds"], ".2f"),
                 fmt(jvm, ",.0f"),
                 fmt(workers, ",.0f"),
-                "–" if sessions is None else str(sessions),
+                "–" if held is None else str(held),
             )
         )
     return rows
@@ -128,7 +157,12 @@ def contender_rows(result: dict) -> list[tuple[str, ...]]:
 
 def target_rows(targets: list[dict]) -> list[tuple[str, ...]]:
     return [
-        (f"{t['scenario']}: {t['ratio']}", fmt(t["value"], ".2f"), f">= {t['goal']:g}", t["status"])
+        (
+            f"{t['scenario']}: {t['ratio']}",
+            fmt(t["value"], ".1f" if "MB" in t["ratio"] else ".3f"),
+            f"{t.get('comparison', '>=')} {t['goal']:g}",
+            t["status"],
+        )
         for t in targets
     ]
 
@@ -148,9 +182,19 @@ def scenario_section(result: dict) -> str:
     notes = (
         f"{result['rows']:,} rows; median of {result['runs']} timed run(s) after "
         f"{result['warmup_runs']} warm-up; Spark start {result['spark_start_seconds']:.1f} s; "
-        f"JVM RSS idle {fmt(result['jvm_rss_idle_mb'], ',.0f')} MB; ORT sessions created in the "
-        f"JVM in all: {result['ort_sessions_created_in_jvm']}."
+        f"JVM RSS after start-up {fmt(result['jvm_rss_idle_mb'], ',.0f')} MB (heap touched); "
+        f"ORT sessions created in the JVM in all: {result['ort_sessions_created_in_jvm']}."
     )
+    memory = result.get("memory")
+    if memory:
+        notes += (
+            f" Memory ({memory['contender']}, one full run before any Python contender): JVM RSS "
+            f"{fmt(memory['jvm_rss_idle_session_mb'], ',.0f')} MB with the session idle, peak "
+            f"{fmt(memory['jvm_rss_peak_mb'], ',.0f')} MB: growth "
+            f"{fmt(memory['growth_mb'], ',.1f')} MB against an allowance of "
+            f"{memory['allowance_mb']:,.1f} MB (model {memory['model_mb']:,.1f} MB + 64 MB); "
+            f"{memory['sessions_open']} session(s) open for {memory['models']} model(s)."
+        )
     return "\n\n".join(
         [
             f"## {result['scenario']}: {result['title']}",

@@ -87,9 +87,11 @@ def summary(full: dict) -> str:
             )
     lines.append("targets")
     for t in full["targets"]:
-        value = "–" if t["value"] is None else f"{t['value']:.2f}"
+        value = "–" if t["value"] is None else f"{t['value']:.3f}"
+        comparison = t.get("comparison", ">=")
         lines.append(
-            f"  {t['scenario'] + ' ' + t['ratio']:<16} {value:>6}  >= {t['goal']:<5g} {t['status']}"
+            f"  {t['scenario'] + ' ' + t['ratio']:<32} {value:>7}  {comparison} {t['goal']:<5g} "
+            f"{t['status']}"
         )
     return "\n".join(lines)
 

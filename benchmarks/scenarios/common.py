@@ -29,10 +29,18 @@ from benchmarks.harness import Measurement, RssSampler
 # Rows compared against onnxruntime before timing: a fast contender that is wrong is no result.
 CHECK_ROWS, QUICK_CHECK_ROWS = 64, 16
 
+HEAP_GB = 6
+# The memory target: while scoring, the JVM grows by at most the model's size plus this.
+MEMORY_ALLOWANCE_MB = 64
+
 BASE_CONF = {
     # The cached input (up to ~1.2 GB of floats for the CNN) must stay in memory: the default
     # 1g driver (also the executor in local mode) would spill it and time the disk instead.
-    "spark.driver.memory": "6g",
+    "spark.driver.memory": f"{HEAP_GB}g",
+    # The whole heap committed and touched at start-up: the JVM's RSS then grows only by
+    # native memory (ORT sessions and arenas, direct buffers, Arrow), which is what the memory
+    # figures measure, not by the garbage collector reaching for more heap.
+    "spark.driver.extraJavaOptions": f"-Xms{HEAP_GB}g -XX:+AlwaysPreTouch",
     "spark.sql.shuffle.partitions": str(harness.PARTITIONS),
     "spark.ui.enabled": "false",
     # Progress bars would interleave with the harness's own output.
@@ -54,6 +62,8 @@ class Scenario(ABC):
     name: str
     title: str
     ceiling_label: str
+    # Models the scenario registers with spark-onnx (each should get one session).
+    models_registered: ClassVar[int] = 1
     # Scenario-specific Spark configuration on top of BASE_CONF.
     spark_conf: ClassVar[dict[str, str]] = {}
 
@@ -94,6 +104,10 @@ class Scenario(ABC):
     def settings(self) -> dict[str, object]:
         return {}
 
+    @abstractmethod
+    def model_file(self) -> Path:
+        """The ONNX file spark-onnx scores (its size is the memory target's allowance)."""
+
 
 class CheckFailed(SystemExit):
     pass
@@ -118,12 +132,41 @@ def run_noop(df: DataFrame) -> None:
     df.write.format("noop").mode("overwrite").save()
 
 
-def sessions_created(spark: SparkSession) -> int | None:
-    """ORT sessions spark-onnx created in the driver JVM (also the executor in local mode)."""
+def session_pool(spark: SparkSession, counter: str) -> int | None:
+    """A counter of spark-onnx's session pool in the driver JVM (also the executor in local
+    mode): sessionsCreated (ever) or sessionsOpen (now)."""
     try:
-        return int(spark.sparkContext._jvm.sparkonnx.runtime.SessionPool.sessionsCreated())
+        return int(getattr(spark.sparkContext._jvm.sparkonnx.runtime.SessionPool, counter)())
     except (Py4JError, TypeError, AttributeError):
         return None
+
+
+def sessions_created(spark: SparkSession) -> int | None:
+    return session_pool(spark, "sessionsCreated")
+
+
+def measure_memory(
+    scenario: Scenario, spark: SparkSession, ours: SparkContender, sampler: RssSampler
+) -> dict[str, object]:
+    """What scoring adds to the JVM: its RSS with the model's session created and idle (after
+    registration and the first-row query), then its peak during one full run of `ours`, before
+    any Python contender has run in this JVM. Also the sessions open then: one per model."""
+    print(f"  memory: {ours.key} over every row ...", flush=True)
+    idle, _ = sampler.take()
+    run_noop(ours.scored().select("p"))
+    peak, _ = sampler.take()
+    model_mb = scenario.model_file().stat().st_size / 2**20
+    growth = peak["jvm"] - idle["jvm"] if "jvm" in peak and "jvm" in idle else None
+    return {
+        "contender": ours.key,
+        "model_mb": round(model_mb, 1),
+        "jvm_rss_idle_session_mb": idle.get("jvm"),
+        "jvm_rss_peak_mb": peak.get("jvm"),
+        "growth_mb": None if growth is None else round(growth, 1),
+        "allowance_mb": round(model_mb + MEMORY_ALLOWANCE_MB, 1),
+        "models": scenario.models_registered,
+        "sessions_open": session_pool(spark, "sessionsOpen"),
+    }
 
 
 def start_spark(name: str, conf: dict[str, str]) -> SparkSession:
@@ -159,7 +202,7 @@ def first_row_and_check(
     sampler: RssSampler,
 ) -> Measurement:
     print(f"  {contender.key:<5} {contender.label} ...", flush=True)
-    m = Measurement(contender.key, contender.label, scenario.rows, ort_sessions_created=0)
+    m = Measurement(contender.key, contender.label, scenario.rows, jvm_sessions_open=0)
     # Cold start: this process's Spark start-up plus the contender's first query on the
     # cached input (ORT session creation, Python worker start-up, first batch).
     first = harness.stopwatch(lambda: contender.scored().select("p").limit(1).collect())
@@ -174,17 +217,14 @@ def timed_run(
 ) -> float:
     """One run of `contender` over every row; its memory peaks and sessions go into `m`."""
     sampler.take()
-    before = sessions_created(spark)
     seconds = harness.stopwatch(lambda: run_noop(contender.scored().select("p")))
     peaks, workers = sampler.take()
     for key, value in peaks.items():
         m.rss_peak_mb[key] = max(m.rss_peak_mb.get(key, 0.0), value)
     m.python_workers = max(m.python_workers or 0, workers)
-    after = sessions_created(spark)
-    if before is None or after is None:
-        m.ort_sessions_created = None
-    elif m.ort_sessions_created is not None:
-        m.ort_sessions_created += after - before
+    if contender.key.startswith("b"):
+        open_now = session_pool(spark, "sessionsOpen")
+        m.jvm_sessions_open = None if open_now is None else max(m.jvm_sessions_open, open_now)
     return seconds
 
 
@@ -196,18 +236,23 @@ def measure_spark(
     warmups: int,
     spark_start: float,
     sampler: RssSampler,
-) -> list[Measurement]:
-    """First row and check for each contender in turn, then warm-ups and timed runs in
+) -> tuple[list[Measurement], dict[str, object]]:
+    """First row and check for each contender in turn (the memory probe right after the
+    first, spark-onnx's), then warm-ups and timed runs in
     rounds (b, b, c, d, b, b, c, d, ...): JIT warm-up and a neighbour's load on a shared
     machine then fall on every contender alike, not on whichever ran first or last."""
-    found = [first_row_and_check(scenario, spark, c, spark_start, sampler) for c in contenders]
+    found = []
+    for contender in contenders:
+        found.append(first_row_and_check(scenario, spark, contender, spark_start, sampler))
+        if contender is contenders[0]:
+            memory = measure_memory(scenario, spark, contender, sampler)
     print(f"  timing: {warmups} warm-up and {runs} timed round(s) ...", flush=True)
     for round_ in range(warmups + runs):
         for contender, m in zip(contenders, found):
             seconds = timed_run(spark, contender, m, sampler)
             if round_ >= warmups:
                 m.seconds.append(seconds)
-    return found
+    return found, memory
 
 
 def run(
@@ -232,9 +277,10 @@ def run(
             df = load_cached(scenario.load(spark))
             load = time.perf_counter() - start
             contenders = scenario.contenders(spark, df)
-            measurements += measure_spark(
+            timed, memory = measure_spark(
                 scenario, spark, contenders, runs, warmups, spark_start, sampler
             )
+            measurements += timed
             total_sessions = sessions_created(spark)
             system = spark.sparkContext._jvm.System
             java = f"{system.getProperty('java.vm.name')} {system.getProperty('java.version')}"
@@ -256,6 +302,7 @@ def run(
         "load_and_cache_seconds": load,
         "jvm_rss_idle_mb": idle.get("jvm"),
         "ort_sessions_created_in_jvm": total_sessions,
+        "memory": memory,
         "contenders": {m.key: m.record() for m in measurements},
         "machine": harness.machine_info(java),
         "wall_seconds": time.perf_counter() - began,

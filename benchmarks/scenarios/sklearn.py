@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -80,6 +81,9 @@ class Sklearn(Scenario):
         ids = pa.array(np.arange(self.rows, dtype=np.int64))
         self.parquet = self.workdir / "features.parquet"
         pq.write_table(pa.table({"id": ids, "features": features}), self.parquet)
+
+    def model_file(self) -> Path:
+        return self.model
 
     def ceiling_session(self) -> object:
         return udfs.ort_session(str(self.model), threads=1)

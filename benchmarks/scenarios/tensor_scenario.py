@@ -25,6 +25,9 @@ class TensorScenario(Scenario):
     atol: ClassVar[float]
     x: np.ndarray
 
+    def model_file(self) -> Path:
+        return self.model
+
     def ceiling_session(self) -> object:
         return udfs.ort_session(str(self.model), threads=1)
 
