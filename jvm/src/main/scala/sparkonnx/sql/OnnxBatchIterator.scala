@@ -30,12 +30,14 @@ private[sql] final class OnnxBatchIterator(
     val needed = AttributeSet(calls.flatMap(_.references)) ++ AttributeSet(output)
     childOutput.filter(needed.contains)
   }
-  private val keep: InternalRow => InternalRow =
-    if (kept.length == childOutput.length) _.copy()
-    else {
-      val projection = UnsafeProjection.create(kept, childOutput)
-      row => projection(row).copy()
-    }
+  // A batch of one row (wide rows on the CPU: an image) is scored and emitted before the child
+  // is asked for another, so the row object the child reuses can be read in place.
+  private val keep: InternalRow => InternalRow = {
+    val project: InternalRow => InternalRow =
+      if (kept.length == childOutput.length) identity
+      else UnsafeProjection.create(kept, childOutput)
+    if (capacity == 1) project else row => project(row).copy()
+  }
   private val inputs: Array[Array[Expression]] =
     calls.map(_.children.map(BindReferences.bindReference(_, kept)).toArray).toArray
   private val scorers: Array[BatchScorer] =
