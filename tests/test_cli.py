@@ -98,12 +98,20 @@ def test_predict_an_image_folder(tmp_path):
 
 
 def test_bench_quick_writes_a_valid_report(tmp_path):
-    # The MLP scenario only: CI checks the suite runs and writes its files, not the speeds.
-    cli("bench", "--quick", "--only", "mlp", "--out", str(tmp_path), timeout=600)
+    # Every scenario, small: CI checks the suite runs and writes its files, not the speeds.
+    cli("bench", "--quick", "--out", str(tmp_path), timeout=900)
     results = json.loads((tmp_path / "results.json").read_text())
-    assert "mlp" in json.dumps(results)
-    assert (tmp_path / "results.md").read_text().startswith("# spark-onnx benchmark results")
-    assert (tmp_path / "results.png").stat().st_size > 1000
+    assert list(results["scenarios"]) == ["mlp", "cnn", "images", "sklearn"]
+    for name, scenario in results["scenarios"].items():
+        expected = {"a", "b_df", "b_sql", "c", "d"} | ({"e"} if name == "sklearn" else set())
+        assert set(scenario["contenders"]) == expected, name
+        assert all(c["rows_per_second"] > 0 for c in scenario["contenders"].values()), name
+        assert scenario["memory"]["sessions_open"] >= 1, name
+    assert all(t["status"] in ("met", "missed") for t in results["targets"])
+    report = (tmp_path / "results.md").read_text()
+    assert report.startswith("# spark-onnx benchmark results")
+    assert "## sklearn:" in report and "JVM RSS growth MB" in report
+    assert Image.open(tmp_path / "results.png").size[0] > 400
 
 
 def test_transfer_learning_demo(tmp_path):
