@@ -7,11 +7,15 @@ import org.apache.spark.sql.catalyst.expressions._
 import sparkonnx.tensor.BatchScorer
 
 /**
- * The per-partition loop of [[OnnxEvalExec]]: buffers up to the largest batch size of rows
- * (copied, since the child reuses its row objects; only the columns the calls read or the
- * output passes through), scores each call on the filled rows whose inputs are all non-null,
- * and emits the pass-through columns ++ results. Scorers, and through them the sessions they
- * lease and their direct buffers, live until the task completes.
+ * The per-partition loop of [[OnnxEvalExec]]: scores each call on batches of the rows whose
+ * inputs are all non-null, and emits the pass-through columns ++ results, in input order.
+ *
+ * `onnx_predict` calls (which fail on a bad row) append each row's inputs to their scorer's
+ * direct buffers as the row arrives, running a call whenever its batch fills: rows keep only
+ * their pass-through columns. `try_onnx_predict` and string inputs buffer whole rows
+ * (copies: the child reuses its row objects) and score them once the largest batch is full,
+ * since a bad row there is nulled and the batch rescored. Scorers, and through them the
+ * sessions they lease and their direct buffers, live until the task completes.
  */
 private[sql] final class OnnxBatchIterator(
     input: Iterator[InternalRow],
@@ -25,9 +29,17 @@ private[sql] final class OnnxBatchIterator(
   extends Iterator[InternalRow] {
 
   private val capacity = batchSizes.max
-  // The child columns a buffered row keeps: what the calls read and what the output passes on.
+  private val scorers: Array[BatchScorer] =
+    calls.map(c => c.binding.newScorer(c.sessionOptions.forCurrentTask, sessionCacheMaxBytes))
+      .toArray
+  Option(TaskContext.get()).foreach(_.addTaskCompletionListener[Unit](_ => close()))
+  private val streaming = calls.forall(_.failOnError) && scorers.forall(_.appends)
+
+  // The child columns a buffered row keeps: what the output passes on, and, unless the calls'
+  // inputs are encoded as rows arrive, what the calls read.
   private val kept: Seq[Attribute] = {
-    val needed = AttributeSet(calls.flatMap(_.references)) ++ AttributeSet(output)
+    val needed = AttributeSet(output) ++
+      (if (streaming) AttributeSet.empty else AttributeSet(calls.flatMap(_.references)))
     childOutput.filter(needed.contains)
   }
   // A batch of one row (wide rows on the CPU: an image) is scored and emitted before the child
@@ -38,12 +50,9 @@ private[sql] final class OnnxBatchIterator(
       else UnsafeProjection.create(kept, childOutput)
     if (capacity == 1) project else row => project(row).copy()
   }
-  private val inputs: Array[Array[Expression]] =
-    calls.map(_.children.map(BindReferences.bindReference(_, kept)).toArray).toArray
-  private val scorers: Array[BatchScorer] =
-    calls.map(c => c.binding.newScorer(c.sessionOptions.forCurrentTask, sessionCacheMaxBytes))
-      .toArray
-  Option(TaskContext.get()).foreach(_.addTaskCompletionListener[Unit](_ => close()))
+  // Streaming evaluates call inputs on the child's row; buffering, on the kept copy.
+  private val inputs: Array[Array[Expression]] = calls.map(_.children.map(
+    BindReferences.bindReference(_, if (streaming) childOutput else kept)).toArray).toArray
 
   private val rows = new Array[InternalRow](capacity)
   private val results = Array.fill(calls.length)(new Array[Any](capacity))
@@ -67,14 +76,72 @@ private[sql] final class OnnxBatchIterator(
   private def fill(): Unit = {
     filled = 0
     emitted = 0
+    if (streaming) fillStreaming()
+    else {
+      while (filled < capacity && input.hasNext) {
+        rows(filled) = keep(input.next())
+        filled += 1
+      }
+      if (filled > 0) {
+        var c = 0
+        while (c < calls.length) { scoreCall(c); c += 1 }
+      }
+    }
+    metrics.outputRows += filled
+  }
+
+  // Streaming: per call, the reused argument values and the rows appended since its last run.
+  private val argValues = calls.map(c => new Array[Any](c.children.length)).toArray
+  private val appendedRows = Array.fill(calls.length)(new Array[Int](capacity))
+  // Scorer time already in the metrics: appends are timed before their batch runs.
+  private val reportedOrt = new Array[Long](calls.length)
+  private val reportedConvert = new Array[Long](calls.length)
+
+  private def fillStreaming(): Unit = {
     while (filled < capacity && input.hasNext) {
-      rows(filled) = keep(input.next())
+      val row = input.next()
+      var c = 0
+      while (c < calls.length) { append(c, row); c += 1 }
+      rows(filled) = keep(row)
       filled += 1
     }
-    if (filled > 0) {
-      var c = 0
-      while (c < calls.length) { scoreCall(c); c += 1 }
-      metrics.outputRows += filled
+    var c = 0
+    while (c < calls.length) { runAppended(c); c += 1 }
+  }
+
+  /** Appends `row`'s inputs to call `c`'s batch, running it when full; a null input: null. */
+  private def append(c: Int, row: InternalRow): Unit = {
+    val arguments = inputs(c)
+    val values = argValues(c)
+    var a = 0
+    var hasNull = false
+    while (a < arguments.length && !hasNull) {
+      values(a) = arguments(a).eval(row)
+      hasNull = values(a) == null
+      a += 1
+    }
+    results(c)(filled) = null
+    if (!hasNull) {
+      val scorer = scorers(c)
+      appendedRows(c)(scorer.pending) = filled
+      scorer.append(values)
+      if (scorer.pending == batchSizes(c)) runAppended(c)
+    }
+  }
+
+  private def runAppended(c: Int): Unit = {
+    val scorer = scorers(c)
+    val rowsOf = appendedRows(c)
+    val size = scorer.pending
+    if (size > 0) {
+      val scored = scorer.runAppended()
+      var k = 0
+      while (k < size) { results(c)(rowsOf(k)) = scored(k); k += 1 }
+      metrics.batches += 1
+      metrics.ortNanos += scorer.runNanos - reportedOrt(c)
+      metrics.convertNanos += scorer.convertNanos - reportedConvert(c)
+      reportedOrt(c) = scorer.runNanos
+      reportedConvert(c) = scorer.convertNanos
     }
   }
 

@@ -42,6 +42,9 @@ private[tensor] final class ArrayLayout(
     }
   }
 
+  override def writeRow(value: Any, buffer: ByteBuffer, direct: DirectBuffer): Unit =
+    writeArray(value.asInstanceOf[ArrayData], levels, buffer, direct)
+
   /** Visits every innermost array in order; `String` tensors collect their leaves with it. */
   def foreachLeafArray(value: Any)(visit: ArrayData => Unit): Unit = {
     def walk(array: ArrayData, level: Int): Unit =

@@ -2,7 +2,7 @@ package sparkonnx.tensor
 
 import scala.util.control.NonFatal
 
-import ai.onnxruntime.{OnnxTensor, OrtException, OrtSession}
+import ai.onnxruntime.{OnnxTensor, OrtEnvironment, OrtException, OrtSession}
 import org.apache.spark.sql.catalyst.expressions.GenericInternalRow
 
 import sparkonnx.errors.OnnxErrors
@@ -28,14 +28,57 @@ final class BatchScorer private[tensor] (binding: ModelBinding, lease: SessionLe
    * Scores `rows` rows; `inputs(i)(r)` is the value of input i in row r, none of them null.
    * Returns one result per row, or throws the error of the first bad row.
    */
-  def score(inputs: Array[Array[Any]], rows: Int): Array[Any] = {
+  def score(inputs: Array[Array[Any]], rows: Int): Array[Any] =
+    execute(rows, (i, env) => encoders(i).encode(env, inputs(i), rows, buffers(i)))
+
+  /** Whether rows can be fed one at a time ([[append]], [[runAppended]]): no string inputs. */
+  val appends: Boolean = encoders.forall(_.appends)
+
+  private var appendedRows = 0
+  private val perRow = new Array[Int](encoders.length)
+  private val shapesOfOne = new Array[Array[Long]](encoders.length)
+
+  /** Rows appended since the last run. */
+  def pending: Int = appendedRows
+
+  /**
+   * Encodes one row's input values (none null) after the rows appended before, straight from
+   * the caller's row: nothing is copied in between. Throws the row's error if it cannot feed
+   * the model. One row in 32 is timed, for the conversion metric.
+   */
+  def append(values: Array[Any]): Unit = {
+    val timed = (appendedRows & 31) == 0
+    val started = if (timed) System.nanoTime() else 0L
+    var i = 0
+    while (i < encoders.length) {
+      if (appendedRows == 0) {
+        perRow(i) = encoders(i).count(values(i))
+        shapesOfOne(i) = encoders(i).shapeOfOne(values(i), perRow(i))
+      }
+      encoders(i).append(values(i), appendedRows, perRow(i), buffers(i))
+      i += 1
+    }
+    appendedRows += 1
+    if (timed) convertNanos += (System.nanoTime() - started) * 32
+  }
+
+  /** Scores the rows appended since the last run; one result per row, in order. */
+  def runAppended(): Array[Any] = {
+    val rows = appendedRows
+    appendedRows = 0
+    execute(rows, (i, env) => encoders(i).appended(env, buffers(i), rows, perRow(i),
+      shapesOfOne(i)))
+  }
+
+  /** Runs the session once on the tensors `tensor(i, env)` makes for each input. */
+  private def execute(rows: Int, tensor: (Int, OrtEnvironment) => OnnxTensor): Array[Any] = {
     val env = SessionPool.environment
     val feed = new java.util.HashMap[String, OnnxTensor]()
     val started = System.nanoTime()
     try {
       var i = 0
       while (i < encoders.length) {
-        feed.put(encoders(i).spec.name, encoders(i).encode(env, inputs(i), rows, buffers(i)))
+        feed.put(encoders(i).spec.name, tensor(i, env))
         NativeCounters.tensorOpened()
         i += 1
       }

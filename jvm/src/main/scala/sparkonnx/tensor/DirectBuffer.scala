@@ -24,6 +24,32 @@ private[tensor] final class DirectBuffer {
     buffer
   }
 
+  /**
+   * The buffer positioned at `offset` with room for `bytes` more, keeping the bytes before
+   * `offset`: rows appended one at a time as they arrive.
+   */
+  def extend(offset: Int, bytes: Int): ByteBuffer = {
+    val needed = offset + bytes
+    if (buffer.capacity() < needed) {
+      val grown = ByteBuffer.allocateDirect(math.max(needed, buffer.capacity() * 3 / 2))
+        .order(ByteOrder.nativeOrder())
+      val grownAddress = Platform.getDirectBufferAddress(grown)
+      Platform.copyMemory(null, address, null, grownAddress, offset.toLong)
+      buffer = grown
+      address = grownAddress
+    }
+    buffer.limit(needed)
+    buffer.position(offset)
+    buffer
+  }
+
+  /** The first `bytes` bytes, positioned at 0: the appended rows, for a tensor over them. */
+  def filled(bytes: Int): ByteBuffer = {
+    buffer.limit(bytes)
+    buffer.position(0)
+    buffer
+  }
+
   /** Copies `bytes` bytes from `base + offset` (Unsafe addressing) to the write position. */
   def copyFrom(base: AnyRef, offset: Long, bytes: Int): Unit = {
     val position = buffer.position()

@@ -1,5 +1,7 @@
 package sparkonnx.tensor
 
+import java.nio.ByteBuffer
+
 import ai.onnxruntime.{OnnxJavaType, OnnxTensor, OrtEnvironment}
 import org.apache.spark.sql.types._
 
@@ -63,16 +65,46 @@ final class InputEncoder(
       val bytes = buffer.reset(rows * perRow * elementSize)
       layout.writeRows(values, rows, bytes, buffer)
       bytes.rewind()
-      spec.elementType match {
-        case ElementType.Float => OnnxTensor.createTensor(env, bytes.asFloatBuffer(), shape)
-        case ElementType.Double => OnnxTensor.createTensor(env, bytes.asDoubleBuffer(), shape)
-        case ElementType.Int64 => OnnxTensor.createTensor(env, bytes.asLongBuffer(), shape)
-        case ElementType.Int32 => OnnxTensor.createTensor(env, bytes.asIntBuffer(), shape)
-        case ElementType.Int16 => OnnxTensor.createTensor(env, bytes.asShortBuffer(), shape)
-        case other => OnnxTensor.createTensor(env, bytes, shape, InputEncoder.byteTensorType(other))
-      }
+      tensorOver(env, bytes, shape)
     }
   }
+
+  /** Whether rows can be appended one at a time ([[append]]): every input but strings. */
+  def appends: Boolean = !isString
+
+  /** Elements in one row's value (throws that row's error when the value is unusable). */
+  def count(value: Any): Int = layout.count(value)
+
+  /** The tensor shape of one row like `first` (checking it fits the input), batch dim 1. */
+  def shapeOfOne(first: Any, perRow: Int): Array[Long] = tensorShape(1, perRow, first)
+
+  /**
+   * Writes `value`, row `row` of a batch, after rows `0 until row` in `buffer`; `perRow` is
+   * row 0's element count ([[count]]), which every row must have.
+   */
+  def append(value: Any, row: Int, perRow: Int, buffer: DirectBuffer): Unit = {
+    val count = layout.count(value)
+    if (count != perRow) throw shapeError(count, perRow.toString)
+    layout.writeRow(value, buffer.extend(row * count * elementSize, count * elementSize), buffer)
+  }
+
+  /** A tensor over the `rows` rows appended to `buffer`, shaped like `shapeOfOne`'s. */
+  def appended(env: OrtEnvironment, buffer: DirectBuffer, rows: Int, perRow: Int,
+      shapeOfOne: Array[Long]): OnnxTensor = {
+    val shape = shapeOfOne.clone()
+    shape(0) = rows
+    tensorOver(env, buffer.filled(rows * perRow * elementSize), shape)
+  }
+
+  private def tensorOver(env: OrtEnvironment, bytes: ByteBuffer, shape: Array[Long]): OnnxTensor =
+    spec.elementType match {
+      case ElementType.Float => OnnxTensor.createTensor(env, bytes.asFloatBuffer(), shape)
+      case ElementType.Double => OnnxTensor.createTensor(env, bytes.asDoubleBuffer(), shape)
+      case ElementType.Int64 => OnnxTensor.createTensor(env, bytes.asLongBuffer(), shape)
+      case ElementType.Int32 => OnnxTensor.createTensor(env, bytes.asIntBuffer(), shape)
+      case ElementType.Int16 => OnnxTensor.createTensor(env, bytes.asShortBuffer(), shape)
+      case other => OnnxTensor.createTensor(env, bytes, shape, InputEncoder.byteTensorType(other))
+    }
 
   private def encodeStrings(
       env: OrtEnvironment,

@@ -38,6 +38,10 @@ private[tensor] trait RowLayout extends Serializable {
 
   /** Writes rows `0 until rows` of `values` at the buffer's position, row after row. */
   def writeRows(values: Array[Any], rows: Int, buffer: ByteBuffer, direct: DirectBuffer): Unit
+
+  /** Writes one row's value at the buffer's position. */
+  def writeRow(value: Any, buffer: ByteBuffer, direct: DirectBuffer): Unit =
+    writeRows(Array(value), 1, buffer, direct)
 }
 
 private[tensor] object RowLayout {
