@@ -100,7 +100,11 @@ object Resampler {
   }
 
   /** Resizes rows `firstRow until firstRow + rowCount` horizontally to the weights' columns. */
-  private def horizontalPass(image: RgbImage, w: Weights, firstRow: Int, rowCount: Int): RgbImage = {
+  private def horizontalPass(
+      image: RgbImage,
+      w: Weights,
+      firstRow: Int,
+      rowCount: Int): RgbImage = {
     val outWidth = w.first.length
     val in = image.pixels
     val out = new Array[Byte](outWidth * rowCount * 3)

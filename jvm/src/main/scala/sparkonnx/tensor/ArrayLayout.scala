@@ -130,7 +130,8 @@ private object ArrayLayout {
         w += 1
       }
       val tail = n % 64
-      found || (tail > 0 && (Platform.getLong(base, bits + fullWords * 8L) & ((1L << tail) - 1)) != 0)
+      def tailBits = Platform.getLong(base, bits + fullWords * 8L) & ((1L << tail) - 1)
+      found || (tail > 0 && tailBits != 0)
     case _ =>
       var i = 0
       while (i < n && !array.isNullAt(i)) i += 1
