@@ -30,17 +30,26 @@ from benchmarks.harness import Measurement, RssSampler
 CHECK_ROWS, QUICK_CHECK_ROWS = 64, 16
 
 HEAP_GB = 6
+# A quick run caches at most ~120 MB: a small heap, since touching 6 GB takes ~10 s per
+# Spark start on a freshly booted machine.
+QUICK_HEAP_GB = 2
 # The memory target: while scoring, the JVM grows by at most the model's size plus this.
 MEMORY_ALLOWANCE_MB = 64
+
+def heap_conf(gigabytes: int) -> dict[str, str]:
+    return {
+        "spark.driver.memory": f"{gigabytes}g",
+        # The whole heap committed and touched at start-up: the JVM's RSS then grows only by
+        # native memory (ORT sessions and arenas, direct buffers, Arrow), which is what the
+        # memory figures measure, not by the garbage collector reaching for more heap.
+        "spark.driver.extraJavaOptions": f"-Xms{gigabytes}g -XX:+AlwaysPreTouch",
+    }
+
 
 BASE_CONF = {
     # The cached input (up to ~1.2 GB of floats for the CNN) must stay in memory: the default
     # 1g driver (also the executor in local mode) would spill it and time the disk instead.
-    "spark.driver.memory": f"{HEAP_GB}g",
-    # The whole heap committed and touched at start-up: the JVM's RSS then grows only by
-    # native memory (ORT sessions and arenas, direct buffers, Arrow), which is what the memory
-    # figures measure, not by the garbage collector reaching for more heap.
-    "spark.driver.extraJavaOptions": f"-Xms{HEAP_GB}g -XX:+AlwaysPreTouch",
+    **heap_conf(HEAP_GB),
     "spark.sql.shuffle.partitions": str(harness.PARTITIONS),
     "spark.ui.enabled": "false",
     # Progress bars would interleave with the harness's own output.
@@ -261,7 +270,8 @@ def run(
     began = time.perf_counter()
     print(f"[{scenario.name}] {scenario.title}: preparing input ...", flush=True)
     prepare = harness.stopwatch(scenario.prepare)
-    conf = {**BASE_CONF, **scenario.spark_conf, **extra_conf}
+    heap = heap_conf(QUICK_HEAP_GB if scenario.quick else HEAP_GB)
+    conf = {**BASE_CONF, **heap, **scenario.spark_conf, **extra_conf}
     measurements = []
     sampler = RssSampler()
     sampler.start()
