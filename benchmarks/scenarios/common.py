@@ -36,7 +36,10 @@ QUICK_HEAP_GB = 2
 # The memory target: while scoring, the JVM grows by at most the model's size plus this.
 MEMORY_ALLOWANCE_MB = 64
 
+
 def heap_conf(gigabytes: int) -> dict[str, str]:
+    # The cached input (up to ~1.2 GB of floats for the CNN) must stay in memory: the default
+    # 1g driver (also the executor in local mode) would spill it and time the disk instead.
     return {
         "spark.driver.memory": f"{gigabytes}g",
         # The whole heap committed and touched at start-up: the JVM's RSS then grows only by
@@ -46,10 +49,8 @@ def heap_conf(gigabytes: int) -> dict[str, str]:
     }
 
 
+# Every scenario's Spark configuration but the heap (`heap_conf`, which --quick makes smaller).
 BASE_CONF = {
-    # The cached input (up to ~1.2 GB of floats for the CNN) must stay in memory: the default
-    # 1g driver (also the executor in local mode) would spill it and time the disk instead.
-    **heap_conf(HEAP_GB),
     "spark.sql.shuffle.partitions": str(harness.PARTITIONS),
     "spark.ui.enabled": "false",
     # Progress bars would interleave with the harness's own output.
