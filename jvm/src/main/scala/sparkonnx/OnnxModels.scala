@@ -1,20 +1,17 @@
 package sparkonnx
 
-import java.io.{FileNotFoundException, IOException}
-
 import scala.jdk.CollectionConverters._
-import scala.util.control.NonFatal
 
 import ai.onnxruntime.OrtException
-import org.apache.hadoop.fs.Path
 import org.apache.spark.sql.SparkSession
 import org.apache.spark.sql.catalyst.expressions.{Expression, Literal}
 import org.apache.spark.sql.sparkonnx.SessionFunctions
 
 import sparkonnx.errors.OnnxErrors
-import sparkonnx.model.{ModelRegistry, OnnxModel, SignatureJson}
-import sparkonnx.runtime.SessionPool
-import sparkonnx.sql.{CallOptions, OnnxConf, OnnxPredictCall}
+import sparkonnx.model.{ModelLoader, ModelRegistry, OnnxModel, SignatureJson}
+import sparkonnx.runtime.{ModelShipping, SessionPool}
+import sparkonnx.sql.OnnxConf
+import sparkonnx.sql.functions.{CallOptions, OnnxPredictCall}
 
 /**
  * Registers ONNX models with a SparkSession, from Scala or Java. A registered model is
@@ -39,7 +36,7 @@ object OnnxModels {
 
   /** Checks and registers a model given as bytes (e.g. built in memory) as `name`. */
   def register(spark: SparkSession, name: String, bytes: Array[Byte]): OnnxModel = {
-    val model = check(spark, name, s"<${bytes.length} bytes>", bytes)
+    val model = check(spark, name, ModelLoader.fromBytes(name, s"<${bytes.length} bytes>", bytes))
     put(spark, name, model, Map.empty, replace = false)
     model
   }
@@ -69,7 +66,7 @@ object OnnxModels {
       options: java.util.Map[String, String],
       replace: Boolean): OnnxModel = {
     val parsed = checkOptions(options)
-    val model = check(spark, name, s"<${bytes.length} bytes>", bytes)
+    val model = check(spark, name, ModelLoader.fromBytes(name, s"<${bytes.length} bytes>", bytes))
     put(spark, name, model, parsed, replace)
     model
   }
@@ -85,10 +82,20 @@ object OnnxModels {
       options: Map[String, String],
       replace: Boolean): Unit = {
     val registry = ModelRegistry.of(spark)
-    registry.registeredModel(name).filter(_ != model).foreach { existing =>
+    val replaced = registry.registeredModel(name).filter(_ != model)
+    replaced.foreach { existing =>
       if (!replace) throw OnnxErrors.modelAlreadyRegistered(name, existing.sha256, model.sha256)
     }
     registry.put(name, model, options)
+    replaced.foreach(existing => releaseIfUnused(spark, existing))
+  }
+
+  /** Destroys the model's broadcast once no name in the session refers to it any more. */
+  private def releaseIfUnused(spark: SparkSession, model: OnnxModel): Unit = {
+    val registry = ModelRegistry.of(spark)
+    if (!registry.explicitNames.exists(n => registry.registeredModel(n).contains(model))) {
+      ModelShipping.release(spark.sparkContext, model.sha256)
+    }
   }
 
   /**
@@ -110,7 +117,10 @@ object OnnxModels {
   def unregister(spark: SparkSession, name: String): Boolean = {
     val registry = ModelRegistry.of(spark)
     if (registry.removeFunction(name)) SessionFunctions.drop(spark, name)
-    registry.remove(name)
+    val removed = registry.registeredModel(name)
+    val existed = registry.remove(name)
+    removed.foreach(model => releaseIfUnused(spark, model))
+    existed
   }
 
   /** The call options `name` was registered with. */
@@ -124,12 +134,7 @@ object OnnxModels {
   }
 
   /** Names of the models this session can use: registered ones and configured ones. */
-  def registered(spark: SparkSession): Seq[String] = {
-    val configured = spark.conf.getAll.keys
-      .filter(_.startsWith(ModelRegistry.ConfPrefix))
-      .map(_.stripPrefix(ModelRegistry.ConfPrefix))
-    (ModelRegistry.of(spark).explicitNames ++ configured).distinct.sorted
-  }
+  def registered(spark: SparkSession): Seq[String] = ModelRegistry.names(spark)
 
   /** Java-friendly [[registered]]. */
   def registeredNames(spark: SparkSession): java.util.List[String] = registered(spark).asJava
@@ -138,44 +143,21 @@ object OnnxModels {
   def describe(spark: SparkSession, name: String): String = SignatureJson(lookup(spark, name))
 
   /** The model registered as `name`; throws `ONNX_MODEL_NOT_FOUND` if there is none. */
-  def lookup(spark: SparkSession, name: String): OnnxModel =
-    ModelRegistry.of(spark)
-      .lookup(name, key => spark.conf.getOption(key), (n, path) => load(spark, n, path))
-      .getOrElse(throw OnnxErrors.modelNotFound(name, registered(spark)))
+  def lookup(spark: SparkSession, name: String): OnnxModel = ModelRegistry.lookup(spark, name)
 
-  private def load(spark: SparkSession, name: String, path: String): OnnxModel = {
-    val bytes = try {
-      val hadoopPath = new Path(path)
-      val fs = hadoopPath.getFileSystem(spark.sparkContext.hadoopConfiguration)
-      val in = fs.open(hadoopPath)
-      try in.readAllBytes() finally in.close()
-    } catch {
-      case e: FileNotFoundException => throw OnnxErrors.modelFileNotFound(name, path, "not found")
-      case e: IOException => throw OnnxErrors.modelFileNotFound(name, path, e.toString)
-      case e: IllegalArgumentException =>
-        throw OnnxErrors.modelFileNotFound(name, path, e.getMessage)
-    }
-    check(spark, name, path, bytes, Some(path))
-  }
+  private def load(spark: SparkSession, name: String, path: String): OnnxModel =
+    check(spark, name, ModelLoader.load(name, path, spark.sparkContext.hadoopConfiguration))
 
-  /** Parses the signature and opens an ONNX Runtime session: both must succeed. */
-  private def check(
-      spark: SparkSession,
-      name: String,
-      source: String,
-      bytes: Array[Byte],
-      path: Option[String] = None): OnnxModel = {
-    val parsed = try OnnxModel.fromBytes(bytes, source) catch {
-      case NonFatal(e) => throw OnnxErrors.invalidModel(name, source, e.getMessage, e)
-    }
-    val model =
-      if (parsed.signature.externalData.isEmpty) parsed
-      else OnnxModel.withExternalData(parsed, ExternalData.check(name, source, path, parsed))
-    // The session opened here is the one local-mode tasks reuse (same options, same key).
-    try SessionPool.lease(model.identity, OnnxConf.sessionOptions(spark), () => bytes,
-      path = model.localFile).close()
+  /**
+   * Registration opens an ONNX Runtime session on the driver, so a model ORT cannot load fails
+   * now, not in the middle of a job; in local mode tasks reuse it (same options, same key).
+   */
+  private def check(spark: SparkSession, name: String, model: OnnxModel): OnnxModel = {
+    try SessionPool.lease(model.identity, OnnxConf.sessionOptions(spark), () => model.bytes,
+      model.localFile, model.sizeBytes).close()
     catch {
-      case e: OrtException => throw OnnxErrors.invalidModel(name, source, e.getMessage, e)
+      case e: OrtException =>
+        throw OnnxErrors.invalidModel(name, model.source, e.getMessage, e)
     }
     model
   }

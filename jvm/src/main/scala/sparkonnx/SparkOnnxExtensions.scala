@@ -2,8 +2,9 @@ package sparkonnx
 
 import org.apache.spark.sql.SparkSessionExtensions
 
-import sparkonnx.sql.{ExtractOnnxCalls, FunctionCatalog, OnnxEvalStrategy, ResolveImageTensors,
-  ResolveOnnxCalls, ResolveOnnxModelInfo}
+import sparkonnx.sql.functions.{FunctionCatalog, ResolveImageTensors, ResolveOnnxCalls,
+  ResolveOnnxModelInfo}
+import sparkonnx.sql.planning.{ExtractOnnxCalls, OnnxEvalStrategy, PlanRowwiseCalls}
 
 /**
  * Enables spark-onnx in a session:
@@ -22,5 +23,6 @@ class SparkOnnxExtensions extends (SparkSessionExtensions => Unit) {
     extensions.injectResolutionRule(session => ResolveImageTensors(session))
     extensions.injectPreCBORule(_ => ExtractOnnxCalls)
     extensions.injectPlannerStrategy(session => OnnxEvalStrategy(session))
+    extensions.injectColumnar(_ => PlanRowwiseCalls)
   }
 }

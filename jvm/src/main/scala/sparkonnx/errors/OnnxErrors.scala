@@ -79,14 +79,37 @@ private[sparkonnx] object OnnxErrors {
       input: TensorSpec,
       column: String,
       expected: String,
-      actual: Long): OnnxExecutionException =
+      actual: String): OnnxExecutionException =
     new OnnxExecutionException("ONNX_INPUT_SHAPE_MISMATCH", Map(
       "model" -> model,
       "input" -> input.name,
       "column" -> column,
       "shape" -> input.shapeString,
       "expected" -> expected,
-      "actual" -> actual.toString))
+      "actual" -> actual))
+
+  def inputNotConstant(model: String, input: TensorSpec, column: String) =
+    new OnnxAnalysisException("ONNX_INPUT_NOT_CONSTANT", Map(
+      "model" -> model, "input" -> input.name, "shape" -> input.namedShapeString,
+      "column" -> column))
+
+  def batchAxisAmbiguous(model: String, input: TensorSpec, reason: String) =
+    new OnnxAnalysisException("ONNX_BATCH_AXIS_AMBIGUOUS", Map(
+      "model" -> model, "input" -> input.name, "shape" -> input.namedShapeString,
+      "reason" -> reason))
+
+  def noRowInput(model: String, reason: String) =
+    new OnnxAnalysisException("ONNX_NO_ROW_INPUT", Map("model" -> model, "reason" -> reason))
+
+  def outputNotPerRow(model: String, output: TensorSpec, reason: String) =
+    new OnnxAnalysisException("ONNX_OUTPUT_NOT_PER_ROW", Map(
+      "model" -> model, "output" -> output.name, "shape" -> output.namedShapeString,
+      "reason" -> reason))
+
+  def outputShapeMismatch(model: String, output: String, actual: String, rows: Int, axis: Int) =
+    new OnnxExecutionException("ONNX_OUTPUT_SHAPE_MISMATCH", Map(
+      "model" -> model, "output" -> output, "actual" -> actual, "rows" -> rows.toString,
+      "axis" -> axis.toString))
 
   def inputFieldsMismatch(
       model: String,

@@ -53,7 +53,7 @@ class ImagePredictor(override val uid: String)
   override def transformSchema(schema: StructType): StructType = {
     require(schema.fieldNames.contains($(inputCol)), s"ImagePredictor $uid: no column " +
       s"${$(inputCol)} in ${schema.fieldNames.mkString(", ")}")
-    val outputType = if ($(decode)) new sparkonnx.sql.OnnxTopK(null, null, null).dataType
+    val outputType = if ($(decode)) sparkonnx.sql.functions.OnnxTopK.ResultType
       else ArrayType(FloatType, containsNull = false)
     schema.add($(outputCol), outputType, nullable = true)
   }

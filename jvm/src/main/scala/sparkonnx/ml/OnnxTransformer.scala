@@ -68,9 +68,10 @@ class OnnxTransformer(override val uid: String)
   override def transformSchema(schema: StructType): StructType = {
     val spark = SparkSession.active
     val model = OnnxModels.lookup(spark, registeredName(spark))
-    val inputTypes = orderedInputNames(model).map(c => c -> schema(c).dataType)
+    val arguments = orderedInputNames(model).map(c =>
+      ModelBinding.Argument(c, schema(c).dataType, foldable = false))
     val outputs = fetched(model)
-    val binding = ModelBinding.bind(uid, model, null, inputTypes, outputs)
+    val binding = ModelBinding.bind(uid, model, arguments, outputs)
     val types = binding.dataType match {
       case struct: StructType if outputs.size > 1 => struct.fields.map(_.dataType).toSeq
       case single => Seq(single)

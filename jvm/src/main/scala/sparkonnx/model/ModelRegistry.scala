@@ -64,6 +64,23 @@ final class ModelRegistry {
 object ModelRegistry {
   val ConfPrefix = "spark.onnx.model."
 
+  /**
+   * The model `session` knows as `name`: registered, or configured (loaded and checked on first
+   * use: its file and signature, no session); throws `ONNX_MODEL_NOT_FOUND` if there is none.
+   */
+  def lookup(session: SparkSession, name: String): OnnxModel =
+    of(session).lookup(name, key => session.conf.getOption(key),
+        (n, path) => ModelLoader.load(n, path, session.sparkContext.hadoopConfiguration))
+      .getOrElse(throw sparkonnx.errors.OnnxErrors.modelNotFound(name, names(session)))
+
+  /** Names of the models `session` can use: registered ones and configured ones. */
+  def names(session: SparkSession): Seq[String] = {
+    val configured = session.conf.getAll.keys
+      .filter(_.startsWith(ConfPrefix))
+      .map(_.stripPrefix(ConfPrefix))
+    (of(session).explicitNames ++ configured).toSeq.distinct.sorted
+  }
+
   def confKey(name: String): String = ConfPrefix + name
 
   private val registries =

@@ -17,10 +17,12 @@ final class OnnxModel private (
     val sha256: String,
     val signature: ModelSignature,
     val source: String,
-    val localFile: Option[String] = None)
+    val localFile: Option[String] = None,
+    externalSizeBytes: Long = -1L)
   extends Serializable {
 
-  val sizeBytes: Long = bytes.length.toLong
+  /** The bytes a session of the model budgets for: its files, data files included. */
+  val sizeBytes: Long = if (externalSizeBytes >= 0) externalSizeBytes else bytes.length.toLong
 
   /**
    * The model's identity for session caching: its SHA-256, plus its file for a model whose
@@ -51,8 +53,9 @@ object OnnxModel {
   }
 
   /** A model with external data, opened by ONNX Runtime from `file` (checked by the caller). */
-  def withExternalData(model: OnnxModel, file: String): OnnxModel =
-    new OnnxModel(model.bytes, model.sha256, model.signature, model.source, Some(file))
+  def withExternalData(model: OnnxModel, file: String, sizeBytes: Long): OnnxModel =
+    new OnnxModel(model.bytes, model.sha256, model.signature, model.source, Some(file),
+      sizeBytes)
 
   def sha256Hex(bytes: Array[Byte]): String =
     MessageDigest.getInstance("SHA-256").digest(bytes).map("%02x".format(_)).mkString

@@ -177,35 +177,44 @@ private[model] object SignatureReader {
 
   private def nonTensor(kind: String) = ElementType.Other(0, kind)
 
-  /** TypeProto.Tensor: elem_type = 1, shape = 2. */
+  /** TypeProto.Tensor: elem_type = 1, shape = 2 (absent: the rank is unknown). */
   private def readTensorType(tensor: ProtoReader): TensorSpec = {
     var elementType: ElementType = ElementType.Other(0, "undefined")
-    var shape = Seq.empty[Long]
+    var dims = Seq.empty[(Long, String)]
+    var shapeKnown = false
     while (tensor.hasMore) {
       tensor.readKey() match {
         case (1, 0) => elementType = ElementType.fromCode(tensor.readVarint().toInt)
-        case (2, 2) => shape = readShape(tensor.readMessage())
+        case (2, 2) =>
+          dims = readShape(tensor.readMessage())
+          shapeKnown = true
         case (_, wire) => tensor.skip(wire)
       }
     }
-    TensorSpec("", elementType, shape)
+    TensorSpec("", elementType, dims.map(_._1), dimNames = dims.map(_._2), shapeKnown = shapeKnown)
   }
 
-  /** TensorShapeProto: dim = 1, each with dim_value = 1 or dim_param = 2 (symbolic). */
-  private def readShape(shape: ProtoReader): Seq[Long] = {
-    val dims = mutable.ArrayBuffer.empty[Long]
+  /**
+   * TensorShapeProto: dim = 1, each with dim_value = 1 or dim_param = 2 (symbolic). A dim is
+   * (its size, or -1 when dynamic; its symbolic name, or "" when it has none).
+   */
+  private def readShape(shape: ProtoReader): Seq[(Long, String)] = {
+    val dims = mutable.ArrayBuffer.empty[(Long, String)]
     while (shape.hasMore) {
       shape.readKey() match {
         case (1, 2) =>
           val dim = shape.readMessage()
           var value = -1L
+          var name = ""
           while (dim.hasMore) {
             dim.readKey() match {
               case (1, 0) => value = dim.readVarint()
+              case (2, 2) => name = dim.readString()
               case (_, wire) => dim.skip(wire)
             }
           }
-          dims += value
+          // A negative dim_value is not a size: treat it as unknown, as ONNX Runtime does.
+          dims += ((if (value < 0) -1L else value, if (value >= 0) "" else name))
         case (_, wire) => shape.skip(wire)
       }
     }

@@ -32,21 +32,27 @@ final case class SessionOptions(
       assigned.map(gpu => copy(deviceId = gpu)).getOrElse(this)
     }
 
+  /** Native options for a new session; closed here if any step fails (they hold memory). */
   private[runtime] def toOrt: OrtSession.SessionOptions = {
     val options = new OrtSession.SessionOptions()
-    options.setIntraOpNumThreads(intraOpThreads)
-    // Spark runs one task per core; ORT's inter-op pool would only add idle threads.
-    options.setInterOpNumThreads(1)
-    options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT)
-    customOpLibraries.foreach(options.registerCustomOpLibrary)
-    if (executionProvider == "cuda") {
-      if (!OrtEnvironment.getAvailableProviders.contains(OrtProvider.CUDA)) {
-        options.close()
-        throw OnnxErrors.providerUnavailable("cuda", OrtEnvironment.getAvailableProviders
-          .toArray.map(_.toString.toLowerCase).sorted.mkString(", "))
+    try {
+      options.setIntraOpNumThreads(intraOpThreads)
+      // Spark runs one task per core; ORT's inter-op pool would only add idle threads.
+      options.setInterOpNumThreads(1)
+      options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT)
+      customOpLibraries.foreach(options.registerCustomOpLibrary)
+      if (executionProvider == "cuda") {
+        if (!OrtEnvironment.getAvailableProviders.contains(OrtProvider.CUDA)) {
+          throw OnnxErrors.providerUnavailable("cuda", OrtEnvironment.getAvailableProviders
+            .toArray.map(_.toString.toLowerCase).sorted.mkString(", "))
+        }
+        options.addCUDA(deviceId)
       }
-      options.addCUDA(deviceId)
+      options
+    } catch {
+      case e: Throwable =>
+        options.close()
+        throw e
     }
-    options
   }
 }

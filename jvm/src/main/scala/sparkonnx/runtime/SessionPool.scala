@@ -13,7 +13,7 @@ import ai.onnxruntime.{OrtEnvironment, OrtSession}
  * nobody holds are closed. Everything left is closed when the JVM exits.
  */
 object SessionPool {
-  private final case class Key(sha256: String, options: SessionOptions)
+  private final case class Key(identity: String, options: SessionOptions)
 
   private final class Entry(val session: OrtSession, val sizeBytes: Long) {
     var leases = 0
@@ -21,8 +21,23 @@ object SessionPool {
     var evicted = false
   }
 
-  /** Unbounded unless a caller passes a budget (`spark.onnx.sessionCache.maxBytes`). */
-  @volatile private var maxBytes: Long = Long.MaxValue
+  /** The JVM's budget for cached sessions' model bytes: a static setting, read once. */
+  val BudgetKey = "spark.onnx.sessionCache.maxBytes"
+  val DefaultBudgetBytes: Long = 4L << 30
+
+  @volatile private var budgetOverride: Option[Long] = None
+
+  private lazy val configuredBudget: Long = Option(org.apache.spark.SparkEnv.get)
+    .flatMap(_.conf.getOption(BudgetKey))
+    .flatMap(_.trim.toLongOption).filter(_ > 0).getOrElse(DefaultBudgetBytes)
+
+  private def maxBytes: Long = budgetOverride.getOrElse(configuredBudget)
+
+  /** Sets the budget for this JVM (tests); `None` goes back to the configured one. */
+  private[sparkonnx] def overrideBudget(bytes: Option[Long]): Unit = synchronized {
+    budgetOverride = bytes
+    evictOverBudget()
+  }
 
   lazy val environment: OrtEnvironment = OrtEnvironment.getEnvironment()
 
@@ -34,21 +49,20 @@ object SessionPool {
   sys.addShutdownHook(closeAll())
 
   /**
-   * Leases the session for the model `sha256`, creating it from `bytes()` if this JVM has none:
-   * the bytes are only fetched (e.g. from a broadcast) when a session must be built.
+   * Leases the session for the model `identity`, creating it from `bytes()` (or from the file
+   * `path`, for a model with external data) if this JVM has none: the bytes are only fetched
+   * (e.g. from a broadcast) when a session must be built. `sizeBytes` is what the model
+   * counts against the budget (its own files for a model with external data).
    */
   def lease(
-      sha256: String,
+      identity: String,
       options: SessionOptions,
       bytes: () => Array[Byte],
-      budgetBytes: Long = Long.MaxValue,
-      path: Option[String] = None): SessionLease = {
-    val key = Key(sha256, options)
-    val entry = synchronized {
-      maxBytes = budgetBytes
-      entries.get(key).map(take).orNull
-    }
-    val leased = if (entry != null) entry else create(key, bytes, path)
+      path: Option[String] = None,
+      sizeBytes: Long = -1L): SessionLease = {
+    val key = Key(identity, options)
+    val entry = synchronized(entries.get(key).map(take).orNull)
+    val leased = if (entry != null) entry else create(key, bytes, path, sizeBytes)
     new SessionLease(leased.session, () => release(leased))
   }
 
@@ -61,14 +75,15 @@ object SessionPool {
   }
 
   /** Builds outside the lock (it can take seconds); a racing builder's session is dropped. */
-  private def create(key: Key, bytes: () => Array[Byte], path: Option[String]): Entry = {
+  private def create(
+      key: Key,
+      bytes: () => Array[Byte],
+      path: Option[String],
+      sizeBytes: Long): Entry = {
     val ortOptions = key.options.toOrt
     // A model with external data opens by path, so ORT finds its weight files beside it.
     val (session, size) = try path match {
-      case Some(file) =>
-        val folder = java.nio.file.Paths.get(file).getParent
-        val total = java.nio.file.Files.list(folder).mapToLong(java.nio.file.Files.size(_)).sum()
-        (environment.createSession(file, ortOptions), total)
+      case Some(file) => (environment.createSession(file, ortOptions), sizeBytes)
       case None =>
         val model = bytes()
         (environment.createSession(model, ortOptions), model.length.toLong)
@@ -80,7 +95,7 @@ object SessionPool {
           take(winner)
         case None =>
           created.incrementAndGet()
-          val entry = take(new Entry(session, size))
+          val entry = take(new Entry(session, math.max(size, 0L)))
           entries.put(key, entry)
           evictOverBudget()
           entry
@@ -90,7 +105,7 @@ object SessionPool {
 
   private def release(entry: Entry): Unit = synchronized {
     entry.leases -= 1
-    if (entry.evicted && entry.leases == 0) entry.session.close()
+    if (entry.evicted && entry.leases == 0) closeSession(entry)
   }
 
   /**
@@ -104,9 +119,19 @@ object SessionPool {
       entries.remove(key)
       entry.evicted = true
       total -= entry.sizeBytes
-      if (entry.leases == 0) entry.session.close()
+      if (entry.leases == 0) closeSession(entry)
     }
   }
+
+  private val closed = new AtomicLong()
+
+  private def closeSession(entry: Entry): Unit = {
+    entry.session.close()
+    closed.incrementAndGet()
+  }
+
+  /** Sessions this JVM has closed (evicted or at shutdown), for tests and metrics. */
+  def sessionsClosed: Long = closed.get()
 
   /** Sessions this JVM has created since it started (for tests and metrics). */
   def sessionsCreated: Long = created.get()
@@ -122,7 +147,7 @@ object SessionPool {
   def closeAll(): Unit = synchronized {
     entries.valuesIterator.foreach { entry =>
       entry.evicted = true
-      if (entry.leases == 0) entry.session.close()
+      if (entry.leases == 0) closeSession(entry)
     }
     entries.clear()
   }

@@ -2,7 +2,7 @@ package sparkonnx.sql
 
 import org.apache.spark.sql.SparkSession
 
-import sparkonnx.runtime.SessionOptions
+import sparkonnx.runtime.{SessionOptions, SessionPool}
 
 /** spark-onnx's settings: session configuration keys, defaults and readers. */
 object OnnxConf {
@@ -22,17 +22,26 @@ object OnnxConf {
   val DefaultBatchMaxBytesCpu: Long = 1L << 20
   val DefaultBatchMaxBytesCuda: Long = 64L << 20
 
+  /** A batch's input bytes never pass this, whatever the setting says: buffers index by int. */
+  val MaxBatchMaxBytes: Long = 1L << 30
+
   def batchMaxBytes(session: SparkSession): Long =
-    session.conf.getOption(BatchMaxBytes).map(_.trim.toLong).getOrElse(
+    session.conf.getOption(BatchMaxBytes).map { value =>
+      value.trim.toLongOption.filter(v => v >= 1 && v <= MaxBatchMaxBytes).getOrElse(
+        throw new IllegalArgumentException(
+          s"$BatchMaxBytes must be an integer in [1, $MaxBatchMaxBytes], got '$value'"))
+    }.getOrElse(
       if (sessionOptions(session).executionProvider == "cuda") DefaultBatchMaxBytesCuda
       else DefaultBatchMaxBytesCpu)
 
   /** ORT intra-op threads per session; defaults to `spark.task.cpus`. */
   val IntraOpThreads = "spark.onnx.intraOpThreads"
 
-  /** Budget for the model bytes of cached sessions per JVM, LRU beyond it. */
-  val SessionCacheMaxBytes = "spark.onnx.sessionCache.maxBytes"
-  val DefaultSessionCacheMaxBytes: Long = 4L << 30
+  /**
+   * Budget for the model bytes of cached sessions per JVM, LRU beyond it: read once per JVM
+   * from the Spark configuration it started with (a static setting).
+   */
+  val SessionCacheMaxBytes: String = SessionPool.BudgetKey
 
   def batchSize(session: SparkSession): Int =
     session.conf.getOption(BatchSize).map(parsePositive(BatchSize, _, MaxBatchSize))
@@ -58,10 +67,6 @@ object OnnxConf {
       .flatMap(_.split(",")).map(_.trim).filter(_.nonEmpty)
     SessionOptions(threads, provider, customOpLibraries = libraries)
   }
-
-  def sessionCacheMaxBytes(session: SparkSession): Long =
-    session.conf.getOption(SessionCacheMaxBytes).map(_.trim.toLong)
-      .getOrElse(DefaultSessionCacheMaxBytes)
 
   private[sql] def parsePositive(key: String, value: String, max: Int): Int =
     value.trim.toIntOption.filter(v => v >= 1 && v <= max).getOrElse(

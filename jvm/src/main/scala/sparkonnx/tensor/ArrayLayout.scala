@@ -25,10 +25,13 @@ private[tensor] final class ArrayLayout(
 
   override def depth: Int = levels
 
-  override def count(value: Any): Int = countLeaves(value.asInstanceOf[ArrayData], levels)
-
-  override def nestedLengths(value: Any): Seq[Long] =
-    lengthsAt(value.asInstanceOf[ArrayData], levels)
+  override def dims(value: Any): Array[Long] = {
+    val array = value.asInstanceOf[ArrayData]
+    val found = new Array[Long](levels)
+    lengthsAt(array, 0, found)
+    if (levels > 1) checkRectangular(array, 0, found)
+    found
+  }
 
   override def writeRows(
       values: Array[Any],
@@ -86,23 +89,34 @@ private[tensor] final class ArrayLayout(
     }
   }
 
-  private def countLeaves(array: ArrayData, level: Int): Int =
-    if (level == 1) array.numElements()
-    else {
-      var total = 0
+  /** Lengths along the first element at each level: the dims if the value is rectangular. */
+  private def lengthsAt(array: ArrayData, level: Int, found: Array[Long]): Unit = {
+    val n = array.numElements()
+    found(level) = n
+    if (level + 1 < levels) {
+      if (n == 0) java.util.Arrays.fill(found, level + 1, levels, 0L)
+      else {
+        if (array.isNullAt(0)) throw context.nullInArray
+        lengthsAt(array.getArray(0), level + 1, found)
+      }
+    }
+  }
+
+  /** Every array at each level has the first one's length; else the row is ragged. */
+  private def checkRectangular(array: ArrayData, level: Int, dims: Array[Long]): Unit = {
+    val n = array.numElements()
+    if (n != dims(level)) throw ragged(level)
+    if (level + 1 < levels) {
       var i = 0
-      while (i < array.numElements()) {
+      while (i < n) {
         if (array.isNullAt(i)) throw context.nullInArray
-        total += countLeaves(array.getArray(i), level - 1)
+        checkRectangular(array.getArray(i), level + 1, dims)
         i += 1
       }
-      total
     }
+  }
 
-  /** Lengths along the first element at each level: the dims of a rectangular value. */
-  private def lengthsAt(array: ArrayData, level: Int): Seq[Long] =
-    if (level == 1 || array.numElements() == 0) Seq(array.numElements().toLong)
-    else array.numElements().toLong +: lengthsAt(array.getArray(0), level - 1)
+  private def ragged(level: Int): RuntimeException = new RaggedArray(level)
 
   private def leafMayBeNull(dataType: DataType): Boolean = dataType match {
     case ArrayType(inner: ArrayType, _) => leafMayBeNull(inner)
@@ -110,6 +124,11 @@ private[tensor] final class ArrayLayout(
     case _ => false
   }
 }
+
+/** Thrown by `dims` for a non-rectangular value; the encoder turns it into the row's error. */
+private[tensor] final class RaggedArray(val level: Int)
+  extends RuntimeException(s"arrays at nesting level ${level + 1} differ in length", null, false,
+    false)
 
 private object ArrayLayout {
 

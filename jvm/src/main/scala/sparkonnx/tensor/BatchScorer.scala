@@ -1,85 +1,130 @@
 package sparkonnx.tensor
 
-import scala.util.control.NonFatal
-
-import ai.onnxruntime.{OnnxTensor, OrtEnvironment, OrtException, OrtSession}
+import ai.onnxruntime.{OnnxTensor, OrtException, OrtSession}
 import org.apache.spark.sql.catalyst.expressions.GenericInternalRow
 
 import sparkonnx.errors.OnnxErrors
-import sparkonnx.runtime.{NativeCounters, SessionLease, SessionPool}
+import sparkonnx.model.ModelBytesSource
+import sparkonnx.runtime.{NativeCounters, SessionLease, SessionOptions, SessionPool}
 
 /**
- * Runs one bound model for one task: encodes a batch into reused direct buffers, runs the
- * session once, decodes per-row results. Every tensor and result is closed before returning.
+ * Runs one bound model for one task. Rows are appended one at a time, straight from the
+ * caller's row into reused direct buffers; a run takes the rows appended since the last one
+ * (all of one value shape: the caller runs before a row of another shape joins) and returns
+ * one result per row. Constant inputs are encoded once and fed to every run. Every tensor and
+ * result is closed before a run returns, the constants when the scorer closes.
  * Not thread-safe: one per task (the session underneath is shared and thread-safe).
  */
-final class BatchScorer private[tensor] (binding: ModelBinding, lease: SessionLease)
+final class BatchScorer private (
+    binding: ModelBinding,
+    lease: SessionLease,
+    constants: Array[Any])
   extends AutoCloseable {
 
   private val encoders = binding.encoders.toArray
   private val decoders = binding.decoders.toArray
-  private val buffers = Array.fill(encoders.length)(new DirectBuffer)
+  private val rowInputs = encoders.indices.filterNot(binding.isConstant).toArray
+  private val batches = Array.fill(encoders.length)(new InputBatch)
+  private var constantTensors: Array[OnnxTensor] = _
 
   /** Nanoseconds spent converting Spark values to tensors and back, and inside ORT. */
   var convertNanos = 0L
   var runNanos = 0L
 
-  /**
-   * Scores `rows` rows; `inputs(i)(r)` is the value of input i in row r, none of them null.
-   * Returns one result per row, or throws the error of the first bad row.
-   */
-  def score(inputs: Array[Array[Any]], rows: Int): Array[Any] =
-    execute(rows, (i, env) => encoders(i).encode(env, inputs(i), rows, buffers(i)))
-
-  /** Whether rows can be fed one at a time ([[append]], [[runAppended]]): no string inputs. */
-  val appends: Boolean = encoders.forall(_.appends)
-
   private var appendedRows = 0
-  private val perRow = new Array[Int](encoders.length)
-  private val shapesOfOne = new Array[Array[Long]](encoders.length)
+  private var appendedBytes = 0L
 
   /** Rows appended since the last run. */
   def pending: Int = appendedRows
 
-  /**
-   * Encodes one row's input values (none null) after the rows appended before, straight from
-   * the caller's row: nothing is copied in between. Throws the row's error if it cannot feed
-   * the model. One row in 32 is timed, for the conversion metric.
-   */
-  def append(values: Array[Any]): Unit = {
+  /** Input bytes appended since the last run. */
+  def pendingBytes: Long = appendedBytes
+
+  /** The dims of each per-row input's value in `values` (by input); throws the row's error. */
+  def shapes(values: Array[Any]): Array[Array[Long]] = {
+    val out = new Array[Array[Long]](encoders.length)
+    var k = 0
+    while (k < rowInputs.length) {
+      val i = rowInputs(k)
+      out(i) = encoders(i).shapeOf(values(i))
+      k += 1
+    }
+    out
+  }
+
+  /** Whether a row of these value dims can join the rows appended since the last run. */
+  def accepts(shapes: Array[Array[Long]]): Boolean = {
+    var k = 0
+    while (k < rowInputs.length) {
+      if (!batches(rowInputs(k)).accepts(shapes(rowInputs(k)))) return false
+      k += 1
+    }
+    true
+  }
+
+  /** Appends one row's values (by input; none null) of dims `shapes` ([[shapes]]). */
+  def append(values: Array[Any], shapes: Array[Array[Long]]): Unit = {
     val timed = (appendedRows & 31) == 0
     val started = if (timed) System.nanoTime() else 0L
-    var i = 0
-    while (i < encoders.length) {
-      if (appendedRows == 0) {
-        perRow(i) = encoders(i).count(values(i))
-        shapesOfOne(i) = encoders(i).shapeOfOne(values(i), perRow(i))
+    var k = 0
+    // A value that fails half-way (a null element, a value out of range) leaves the batch as
+    // it was: the row's error is thrown and the rows before it still run.
+    while (k < rowInputs.length) { batches(rowInputs(k)).mark(); k += 1 }
+    k = 0
+    try {
+      while (k < rowInputs.length) {
+        val i = rowInputs(k)
+        encoders(i).append(values(i), shapes(i), batches(i))
+        k += 1
       }
-      encoders(i).append(values(i), appendedRows, perRow(i), buffers(i))
-      i += 1
+    } catch {
+      case e: Throwable =>
+        rowInputs.foreach(i => batches(i).rollback())
+        throw e
+    }
+    k = 0
+    while (k < rowInputs.length) {
+      appendedBytes += encoders(rowInputs(k)).rowBytes(batches(rowInputs(k)))
+      k += 1
     }
     appendedRows += 1
     if (timed) convertNanos += (System.nanoTime() - started) * 32
   }
 
+  /** Drops the rows appended since the last run (their run is not wanted: a failed batch). */
+  def discardAppended(): Unit = {
+    batches.foreach(_.clear())
+    appendedRows = 0
+    appendedBytes = 0
+  }
+
   /** Scores the rows appended since the last run; one result per row, in order. */
   def runAppended(): Array[Any] = {
     val rows = appendedRows
-    appendedRows = 0
-    execute(rows, (i, env) => encoders(i).appended(env, buffers(i), rows, perRow(i),
-      shapesOfOne(i)))
+    if (rows == 0) return Array.empty
+    val runRows = binding.fixedBatchSize.getOrElse(rows)
+    try execute(rows, runRows)
+    finally discardAppended()
   }
 
-  /** Runs the session once on the tensors `tensor(i, env)` makes for each input. */
-  private def execute(rows: Int, tensor: (Int, OrtEnvironment) => OnnxTensor): Array[Any] = {
+  private def execute(rows: Int, runRows: Int): Array[Any] = {
     val env = SessionPool.environment
     val feed = new java.util.HashMap[String, OnnxTensor]()
+    val made = new java.util.ArrayList[OnnxTensor]()
     val started = System.nanoTime()
     try {
+      if (constantTensors == null) constantTensors = encodeConstants()
       var i = 0
       while (i < encoders.length) {
-        feed.put(encoders(i).spec.name, tensor(i, env))
-        NativeCounters.tensorOpened()
+        val tensor =
+          if (binding.isConstant(i)) constantTensors(i)
+          else {
+            val made1 = encoders(i).tensor(env, batches(i), runRows)
+            made.add(made1)
+            NativeCounters.tensorOpened()
+            made1
+          }
+        feed.put(encoders(i).spec.name, tensor)
         i += 1
       }
       val ran = System.nanoTime()
@@ -87,50 +132,87 @@ final class BatchScorer private[tensor] (binding: ModelBinding, lease: SessionLe
       NativeCounters.resultOpened()
       val decoded = System.nanoTime()
       runNanos += decoded - ran
-      try decodeAll(result, rows)
+      try decodeAll(result, rows, runRows)
       finally {
         result.close()
         NativeCounters.resultClosed()
         convertNanos += (ran - started) + (System.nanoTime() - decoded)
       }
-    } finally feed.values().forEach { tensor =>
+    } finally made.forEach { tensor =>
       tensor.close()
       NativeCounters.tensorClosed()
     }
   }
 
-  /**
-   * Like [[score]], but a row whose values do not fit the model, or whose run fails, gives
-   * null instead of an error (`try_onnx_predict`).
-   */
-  def tryScore(inputs: Array[Array[Any]], rows: Int): Array[Any] = {
-    val good = (0 until rows).filter(r => encoders.indices.forall(i =>
-      encoders(i).check(inputs(i)(r)).isEmpty)).toArray
-    val results = new Array[Any](rows)
-    val scored =
-      try score(inputs.map(column => good.map(column)), good.length)
-      catch { case NonFatal(_) => good.map(r => scoreAlone(inputs, r)) }
-    good.indices.foreach(k => results(good(k)) = scored(k))
-    results
+  /** The constant inputs' tensors, encoded once for every run of this scorer. */
+  private def encodeConstants(): Array[OnnxTensor] = {
+    val tensors = new Array[OnnxTensor](encoders.length)
+    try {
+      encoders.indices.filter(binding.isConstant).foreach { i =>
+        val encoder = encoders(i)
+        encoder.append(constants(i), encoder.shapeOf(constants(i)), batches(i))
+        tensors(i) = encoder.tensor(SessionPool.environment, batches(i), 1)
+        NativeCounters.tensorOpened()
+      }
+      tensors
+    } catch {
+      case e: Throwable =>
+        closeAll(tensors)
+        throw e
+    }
   }
-
-  private def scoreAlone(inputs: Array[Array[Any]], row: Int): Any =
-    try score(inputs.map(column => Array(column(row))), 1)(0)
-    catch { case NonFatal(_) => null }
 
   private def run(feed: java.util.Map[String, OnnxTensor]): OrtSession.Result =
     try lease.run(feed, binding.outputNames)
     catch { case e: OrtException => throw OnnxErrors.runtimeFailure(binding.modelName, e) }
 
-  private def decodeAll(result: OrtSession.Result, rows: Int): Array[Any] = {
+  private def decodeAll(result: OrtSession.Result, rows: Int, runRows: Int): Array[Any] = {
     val columns = decoders.map { decoder =>
-      val value = result.get(decoder.spec.name).orElseThrow(() => new IllegalStateException(
-        s"model ${binding.modelName} returned no output ${decoder.spec.name}"))
-      decoder.decode(value, rows)
+      val value = result.get(decoder.spec.name).orElseThrow(() =>
+        OnnxErrors.outputShapeMismatch(binding.modelName, decoder.spec.name, "(missing)",
+          rows, 0))
+      val decoded = decoder.decode(value, runRows)
+      if (runRows == rows) decoded else decoded.take(rows)
     }
     if (columns.length == 1) columns(0)
     else Array.tabulate[Any](rows)(r => new GenericInternalRow(columns.map(_(r))))
   }
 
-  override def close(): Unit = lease.close()
+  private def closeAll(tensors: Array[OnnxTensor]): Unit = tensors.foreach { tensor =>
+    if (tensor != null) {
+      tensor.close()
+      NativeCounters.tensorClosed()
+    }
+  }
+
+  override def close(): Unit = {
+    if (constantTensors != null) {
+      closeAll(constantTensors)
+      constantTensors = null
+    }
+    lease.close()
+  }
+}
+
+object BatchScorer {
+
+  /**
+   * A scorer holding this JVM's shared session for `binding`'s model, its bytes fetched from
+   * `source` only if the session must be built; `constants` are the values of the binding's
+   * constant inputs (by input; others ignored). Close it when done.
+   */
+  def open(
+      binding: ModelBinding,
+      source: ModelBytesSource,
+      options: SessionOptions,
+      constants: Array[Any]): BatchScorer = {
+    val lease =
+      try SessionPool.lease(binding.model.identity, options, () => source.bytes(), source.path,
+        binding.model.sizeBytes)
+      catch {
+        // Building the session on an executor: a custom-op library that will not load, say.
+        case e: OrtException => throw OnnxErrors.runtimeFailure(binding.modelName, e)
+      }
+    new BatchScorer(binding, lease, constants)
+  }
 }

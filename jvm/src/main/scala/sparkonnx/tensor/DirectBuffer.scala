@@ -10,7 +10,7 @@ import org.apache.spark.unsafe.Platform
  */
 private[tensor] final class DirectBuffer {
   private var buffer: ByteBuffer = ByteBuffer.allocateDirect(0)
-  private var address = 0L
+  private[tensor] var address = 0L
 
   /** The buffer cleared and sized for `bytes` bytes. */
   def reset(bytes: Int): ByteBuffer = {
@@ -63,4 +63,12 @@ private[tensor] final class DirectBuffer {
     Platform.setMemory(address + position, 0.toByte, bytes.toLong)
     buffer.position(position + bytes)
   }
+
+  /** Copies `bytes` bytes from offset `from` to offset `to` within this buffer. */
+  def copyWithin(from: Int, to: Int, bytes: Int): Unit =
+    Platform.copyMemory(null, address + from, null, address + to, bytes.toLong)
+
+  /** Copies `bytes` bytes at `from` in this buffer to `to` in `target`. */
+  def copyTo(target: DirectBuffer, from: Int, to: Int, bytes: Int): Unit =
+    Platform.copyMemory(null, address + from, null, target.address + to, bytes.toLong)
 }

@@ -9,16 +9,18 @@ import sparkonnx.errors.OnnxErrors
 import sparkonnx.model.{ElementType, TensorSpec}
 
 /**
- * Turns the values of one column, a batch of rows at a time, into the tensor for one model
- * input. Rows are scalars, (nested) arrays, byte strings or ML vectors (see [[RowLayout]]),
- * flattened row-major and reshaped into the input's dims. Built at analysis time: a column
- * that cannot feed the input fails there.
+ * Turns the values of one column into the tensor for one model input, row by row as rows
+ * arrive. A value is a scalar, (nested) arrays, a byte string or an ML vector (see
+ * [[RowLayout]]); its dims must fill the feed's `valueDims` (docs/tensors.md): nested arrays
+ * rectangular and matching, or a flat array reshaped to static dims. Built at analysis time: a
+ * column that cannot feed the input fails there.
  */
 final class InputEncoder(
     model: String,
     column: String,
     val spec: TensorSpec,
-    columnType: DataType)
+    columnType: DataType,
+    val feed: InputFeed)
   extends Serializable {
 
   private val context = InputContext(model, column, spec)
@@ -28,72 +30,101 @@ final class InputEncoder(
     throw OnnxErrors.unsupportedTensorType(model, "input", spec)
   }
 
+  private val valueDims: Array[Long] = feed.valueDims.toArray
+
   private val layout: RowLayout = RowLayout.choose(context, columnType)
-    .filter(_ => spec.rank > 0)
+    .filter(fits)
     .getOrElse(throw OnnxErrors.inputTypeMismatch(model, spec, column,
       columnType.simpleString, TypeMapping.describeFeeds(spec.elementType)))
 
-  private val isString = spec.elementType == ElementType.StringType
+  /** Whether values of `layout` can fill the value dims at all (deeper arrays cannot). */
+  private def fits(layout: RowLayout): Boolean =
+    !spec.shapeKnown || (if (layout.depth == 0 && !layout.isInstanceOf[ScalarLayout]) {
+      valueDims.nonEmpty
+    } else if (layout.depth == 0) {
+      valueDims.forall(d => d == 1 || d < 0)
+    } else layout.depth <= valueDims.length)
+
+  val isString: Boolean = spec.elementType == ElementType.StringType
   private val elementSize = spec.elementType.byteSize
 
-  /** Checks one row's value; None when it fits the input, else the error for that row. */
-  def check(value: Any): Option[RuntimeException] =
-    try {
-      val count = layout.count(value)
-      if (spec.staticRowSize.exists(_ != count)) Some(shapeError(count)) else None
-    } catch { case e: RuntimeException => Some(e) }
+  /** What one value must be, for errors: `64 elements` or `an array of shape [4,5]`. */
+  private val expected: String =
+    if (!spec.shapeKnown) "a value of any shape"
+    else if (valueDims.isEmpty) "a scalar"
+    else if (valueDims.forall(_ >= 0) && layout.depth <= 1) s"${valueDims.product} elements"
+    else s"an array of shape ${valueDims.map(d => if (d < 0) "?" else d.toString)
+      .mkString("[", ",", "]")}"
 
-  /**
-   * Encodes `values(0 until rows)`, none of them null, into a tensor over `buffer`, which must
-   * stay untouched until the tensor is closed.
-   */
-  def encode(
-      env: OrtEnvironment,
-      values: Array[Any],
-      rows: Int,
-      buffer: DirectBuffer): OnnxTensor = {
-    val perRow = layout.count(values(0))
-    var r = 1
-    while (r < rows) {
-      val count = layout.count(values(r))
-      if (count != perRow) throw shapeError(count, perRow.toString)
-      r += 1
+  /** The full dims of one row's value (no batch axis), or that row's error. */
+  def shapeOf(value: Any): Array[Long] = {
+    val dims = try layout.dims(value) catch {
+      case r: RaggedArray => throw context.shapeMismatch(expected,
+        s"a ragged array (arrays of different lengths at nesting level ${r.level + 1})")
     }
-    val shape = tensorShape(rows, perRow, values(0))
-    if (isString) encodeStrings(env, values, rows, perRow, shape)
+    if (!spec.shapeKnown) dims else ValueShape.fit(dims, valueDims, layout.depth == 0 &&
+      layout.isInstanceOf[ScalarLayout]).getOrElse(
+      throw context.shapeMismatch(expected, ValueShape.describe(dims, layout.depth)))
+  }
+
+  /** Elements in a value of `shape`; too large a value is that row's error. */
+  def elements(shape: Array[Long]): Int = {
+    val count = shape.product
+    val bytes = count * math.max(elementSize, 1)
+    if (count < 0 || bytes > InputEncoder.MaxValueBytes) {
+      throw context.shapeMismatch(expected, s"${count} elements (over the " +
+        s"${InputEncoder.MaxValueBytes >> 20} MiB a single value may take)")
+    }
+    count.toInt
+  }
+
+  /** Appends `value`, of dims `shape` ([[shapeOf]]), after the rows already in `batch`. */
+  def append(value: Any, shape: Array[Long], batch: InputBatch): Unit = {
+    if (batch.rows == 0) batch.start(shape, elements(shape))
+    if (isString) appendStrings(value, batch)
     else {
-      val bytes = buffer.reset(rows * perRow * elementSize)
-      layout.writeRows(values, rows, bytes, buffer)
-      bytes.rewind()
-      tensorOver(env, bytes, shape)
+      val bytes = batch.elementsPerRow * elementSize
+      val buffer = batch.buffer.extend(batch.rows * bytes, bytes)
+      layout.writeRow(value, buffer, batch.buffer)
     }
+    batch.rows += 1
   }
 
-  /** Whether rows can be appended one at a time ([[append]]): every input but strings. */
-  def appends: Boolean = !isString
+  /** Bytes one more row like the batch's rows would add (0 for strings). */
+  def rowBytes(batch: InputBatch): Long = batch.elementsPerRow.toLong * math.max(elementSize, 0)
 
-  /** Elements in one row's value (throws that row's error when the value is unusable). */
-  def count(value: Any): Int = layout.count(value)
-
-  /** The tensor shape of one row like `first` (checking it fits the input), batch dim 1. */
-  def shapeOfOne(first: Any, perRow: Int): Array[Long] = tensorShape(1, perRow, first)
+  private def appendStrings(value: Any, batch: InputBatch): Unit = layout match {
+    case arrays: ArrayLayout => arrays.foreachLeafArray(value) { array =>
+        var i = 0
+        while (i < array.numElements()) {
+          if (array.isNullAt(i)) throw context.nullInArray
+          batch.addString(array.getUTF8String(i).toString)
+          i += 1
+        }
+      }
+    case _ => batch.addString(value.toString)
+  }
 
   /**
-   * Writes `value`, row `row` of a batch, after rows `0 until row` in `buffer`; `perRow` is
-   * row 0's element count ([[count]]), which every row must have.
+   * The tensor over the `batch.rows` rows appended, padded with copies of the last row up to
+   * `runRows` (a fixed batch size). Per-row feeds stack the rows along their batch axis; a
+   * whole feed is the one value itself. `batch` must stay untouched until the tensor is closed.
    */
-  def append(value: Any, row: Int, perRow: Int, buffer: DirectBuffer): Unit = {
-    val count = layout.count(value)
-    if (count != perRow) throw shapeError(count, perRow.toString)
-    layout.writeRow(value, buffer.extend(row * count * elementSize, count * elementSize), buffer)
-  }
-
-  /** A tensor over the `rows` rows appended to `buffer`, shaped like `shapeOfOne`'s. */
-  def appended(env: OrtEnvironment, buffer: DirectBuffer, rows: Int, perRow: Int,
-      shapeOfOne: Array[Long]): OnnxTensor = {
-    val shape = shapeOfOne.clone()
-    shape(0) = rows
-    tensorOver(env, buffer.filled(rows * perRow * elementSize), shape)
+  def tensor(env: OrtEnvironment, batch: InputBatch, runRows: Int): OnnxTensor = {
+    batch.padTo(runRows, elementSize)
+    feed match {
+      case InputFeed.PerRow(axis, _) =>
+        val shape = batch.shape.patch(axis, Seq(runRows.toLong), 0)
+        val outer = batch.shape.take(axis).product.toInt
+        if (isString) {
+          OnnxTensor.createTensor(env, batch.stringsAlong(outer, runRows), shape)
+        } else {
+          tensorOver(env, batch.bytesAlong(outer, runRows, elementSize), shape)
+        }
+      case InputFeed.Whole(_) =>
+        if (isString) OnnxTensor.createTensor(env, batch.stringsAlong(1, 1), batch.shape)
+        else tensorOver(env, batch.bytesAlong(1, 1, elementSize), batch.shape)
+    }
   }
 
   private def tensorOver(env: OrtEnvironment, bytes: ByteBuffer, shape: Array[Long]): OnnxTensor =
@@ -105,71 +136,12 @@ final class InputEncoder(
       case ElementType.Int16 => OnnxTensor.createTensor(env, bytes.asShortBuffer(), shape)
       case other => OnnxTensor.createTensor(env, bytes, shape, InputEncoder.byteTensorType(other))
     }
-
-  private def encodeStrings(
-      env: OrtEnvironment,
-      values: Array[Any],
-      rows: Int,
-      perRow: Int,
-      shape: Array[Long]): OnnxTensor = {
-    val strings = new Array[String](rows * perRow)
-    var next = 0
-    var r = 0
-    while (r < rows) {
-      layout match {
-        case arrays: ArrayLayout => arrays.foreachLeafArray(values(r)) { array =>
-            var i = 0
-            while (i < array.numElements()) {
-              if (array.isNullAt(i)) throw context.nullInArray
-              strings(next) = array.getUTF8String(i).toString
-              next += 1
-              i += 1
-            }
-          }
-        case _ =>
-          strings(next) = values(r).toString
-          next += 1
-      }
-      r += 1
-    }
-    OnnxTensor.createTensor(env, strings, shape)
-  }
-
-  /** The batch's tensor shape: the input's dims with the batch and dynamic dims filled in. */
-  private def tensorShape(rows: Int, perRow: Int, first: Any): Array[Long] =
-    if (staticRowSize == perRow) {
-      val shape = new Array[Long](staticDims.length + 1)
-      shape(0) = rows
-      System.arraycopy(staticDims, 0, shape, 1, staticDims.length)
-      shape
-    } else dynamicShape(rows, perRow, first)
-
-  // An input without dynamic dims (besides the batch) has the same shape every batch.
-  private val staticDims: Array[Long] = spec.rowShape.toArray
-  private val staticRowSize: Long =
-    if (staticDims.forall(_ >= 0)) staticDims.product else -1L
-
-  private def dynamicShape(rows: Int, perRow: Int, first: Any): Array[Long] = {
-    val dims = spec.rowShape.toArray
-    val dynamic = dims.indices.filter(dims(_) < 0)
-    val staticProduct = dims.filter(_ >= 0).product
-    if (dynamic.size == 1 && staticProduct > 0 && perRow % staticProduct == 0) {
-      dims(dynamic.head) = perRow / staticProduct
-    } else if (dynamic.nonEmpty && layout.depth == dims.length) {
-      layout.nestedLengths(first).copyToArray(dims)
-    }
-    if (dims.exists(_ < 0) || dims.product != perRow) throw shapeError(perRow)
-    rows.toLong +: dims
-  }
-
-  private def shapeError(actual: Long, expected: String = expectedPerRow) =
-    context.shapeMismatch(expected, actual)
-
-  private def expectedPerRow: String = spec.staticRowSize.map(_.toString).getOrElse(
-    s"a count that fits ${spec.shapeString}")
 }
 
 private object InputEncoder {
+
+  /** One value's tensor bytes; direct buffers are indexed by int, so well below 2 GiB. */
+  val MaxValueBytes: Long = 1L << 30
 
   /** Element types whose tensors ORT builds from raw bytes. */
   def byteTensorType(element: ElementType): OnnxJavaType = element match {

@@ -42,8 +42,7 @@ private[tensor] final class MapSequenceDecoder(model: String, val spec: TensorSp
     val maps = value.asInstanceOf[OnnxSequence].getValue
     try {
       if (maps.size != rows) {
-        throw new IllegalStateException(s"output ${spec.name} of model $model holds " +
-          s"${maps.size} maps for $rows rows")
+        throw OnnxErrors.outputShapeMismatch(model, spec.name, s"[${maps.size}]", rows, 0)
       }
       Array.tabulate[Any](rows)(r => toSpark(maps.get(r).asInstanceOf[OnnxMap]))
     } finally maps.forEach(element => element.close())

@@ -3,20 +3,20 @@ package sparkonnx.tensor
 import org.apache.spark.sql.types.{DataType, StructField, StructType}
 
 import sparkonnx.errors.OnnxErrors
-import sparkonnx.model.{ModelBytesSource, OnnxModel, TensorSpec}
-import sparkonnx.runtime.{SessionOptions, SessionPool}
+import sparkonnx.model.{OnnxModel, TensorSpec}
 
 /**
- * A model bound to the Spark types of the columns that feed it: one encoder per input, one
- * decoder per fetched output, and the result type. Binding checks everything knowable before a
- * row is read, so it is done at analysis time; [[BatchScorer]]s then run it on executors.
+ * A model bound to the Spark types of the arguments that feed it: the row <-> tensor contract
+ * ([[BatchContract]]), one encoder per input, one decoder per fetched output, and the result
+ * type. Pure: binding reads the signature only, so analysis can do it as often as it likes;
+ * [[BatchScorer.open]] runs a binding on executors.
  */
 final class ModelBinding private (
     val modelName: String,
     val model: OnnxModel,
-    val bytesSource: ModelBytesSource,
     private[tensor] val encoders: Seq[InputEncoder],
-    private[tensor] val decoders: Seq[OutputDecoder])
+    private[tensor] val decoders: Seq[OutputDecoder],
+    val contract: BatchContract)
   extends Serializable {
 
   /** One output: its own type. Several: a struct with a field per output, in model order. */
@@ -25,19 +25,34 @@ final class ModelBinding private (
     else StructType(decoders.map(d => StructField(d.spec.name, d.dataType, nullable = false)))
 
   /** The rows per run when the model fixes its batch dimension (e.g. exported with batch 1). */
-  val fixedBatchSize: Option[Int] =
-    encoders.map(_.spec.shape.headOption.getOrElse(-1L)).find(_ > 0).map(_.toInt)
+  def fixedBatchSize: Option[Int] = contract.fixedBatch
+
+  /** Each row is one complete run with full tensors (the call option `wholeCall`). */
+  def wholeCall: Boolean = contract.wholeCall
+
+  /** Whether input `i` takes one constant value for the whole run. */
+  def isConstant(i: Int): Boolean = contract.constant(i)
+
+  def inputs: Seq[TensorSpec] = encoders.map(_.spec)
 
   /**
-   * Bytes one row takes in the input tensors when every input's row shape is static (e.g. an
-   * image's 3x224x224 floats); None when a dynamic dim makes it depend on the data.
+   * Bytes one row takes in the input tensors when every per-row input's value has static dims
+   * (e.g. an image's 3x224x224 floats); None when a dynamic dim makes it depend on the data.
    */
   val inputBytesPerRow: Option[Long] = {
-    val sizes = encoders.map { e =>
-      e.spec.staticRowSize.map(_ * math.max(e.spec.elementType.byteSize, 1))
+    val sizes = encoders.zipWithIndex.filterNot { case (_, i) => isConstant(i) }.map {
+      case (e, _) =>
+        val dims = e.feed.valueDims
+        if (e.spec.shapeKnown && dims.forall(_ >= 0)) {
+          Some(dims.product * math.max(e.spec.elementType.byteSize, 1))
+        } else None
     }
     if (sizes.forall(_.isDefined)) Some(sizes.flatten.sum) else None
   }
+
+  /** Checks a constant argument's value for input `i` now (analysis), not on every run. */
+  def checkConstant(i: Int, value: Any): Unit =
+    if (value != null) encoders(i).shapeOf(value)
 
   private[tensor] val outputNames: java.util.Set[String] = {
     val names = new java.util.LinkedHashSet[String]()
@@ -45,61 +60,49 @@ final class ModelBinding private (
     names
   }
 
-  /** A scorer holding this JVM's shared session for the model; close it when done. */
-  def newScorer(options: SessionOptions, budgetBytes: Long = Long.MaxValue): BatchScorer = {
-    val lease =
-      try SessionPool.lease(model.identity, options, () => bytesSource.bytes(), budgetBytes,
-        bytesSource.path)
-      catch {
-        // Building the session on an executor: a custom-op library that will not load, say.
-        case e: ai.onnxruntime.OrtException => throw OnnxErrors.runtimeFailure(modelName, e)
-      }
-    new BatchScorer(this, lease)
-  }
-
-  /** Scores one row (the fallback where a call cannot be batched); no value may be null. */
-  def scoreRow(values: Array[Any], options: SessionOptions, failOnError: Boolean): Any = {
-    val scorer = newScorer(options)
-    try {
-      val inputs = values.map(v => Array[Any](v))
-      (if (failOnError) scorer.score(inputs, 1) else scorer.tryScore(inputs, 1))(0)
-    } finally scorer.close()
-  }
-
   override def equals(other: Any): Boolean = other match {
     case that: ModelBinding => modelName == that.modelName && model == that.model &&
-      decoders.map(_.spec) == that.decoders.map(_.spec)
+      decoders.map(_.spec) == that.decoders.map(_.spec) && contract == that.contract &&
+      encoders.map(_.spec) == that.encoders.map(_.spec)
     case _ => false
   }
 
-  override def hashCode: Int = (modelName, model).hashCode
+  override def hashCode: Int = (modelName, model, contract).hashCode
 
   override def toString: String = modelName
 }
 
 object ModelBinding {
 
+  /** An argument of a call: its name for errors, its Spark type, and whether it is constant. */
+  final case class Argument(column: String, dataType: DataType, foldable: Boolean)
+
   /**
-   * Binds `model` to columns given as (name for errors, Spark type), in model input order,
-   * fetching `outputs` (all when empty). Throws the analysis error that names the model, input
-   * and column on any mismatch.
+   * Binds `model` to `arguments` in model input order, fetching `outputs` (all when empty),
+   * batched or one whole run per row. Throws the analysis error that names the model, input
+   * and column on any mismatch, or that says what to do when the batched contract cannot fit.
    */
   def bind(
       modelName: String,
       model: OnnxModel,
-      bytesSource: ModelBytesSource,
-      columns: Seq[(String, DataType)],
-      outputs: Seq[String] = Nil): ModelBinding = {
+      arguments: Seq[Argument],
+      outputs: Seq[String] = Nil,
+      wholeCall: Boolean = false): ModelBinding = {
     val inputs = model.signature.inputs
-    if (columns.size != inputs.size) {
-      throw OnnxErrors.wrongNumInputs(modelName, inputs, columns.size)
+    if (arguments.size != inputs.size) {
+      throw OnnxErrors.wrongNumInputs(modelName, inputs, arguments.size)
     }
-    val encoders = inputs.zip(columns).map { case (spec, (column, dataType)) =>
-      new InputEncoder(modelName, column, spec, dataType)
+    val fetched = selectOutputs(modelName, model.signature.outputs, outputs)
+    val contract = BatchContract.decide(modelName, inputs,
+      arguments.map(a => BatchContract.Argument(a.column, a.foldable)), fetched, wholeCall)
+    val encoders = inputs.indices.map { i =>
+      new InputEncoder(modelName, arguments(i).column, inputs(i), arguments(i).dataType,
+        contract.inputs(i))
     }
-    val decoders = selectOutputs(modelName, model.signature.outputs, outputs)
-      .map(OutputDecoder(modelName, _))
-    new ModelBinding(modelName, model, bytesSource, encoders, decoders)
+    val decoders = fetched.zip(contract.outputs).map { case (spec, split) =>
+      OutputDecoder(modelName, spec, split)
+    }
+    new ModelBinding(modelName, model, encoders, decoders, contract)
   }
 
   private def selectOutputs(

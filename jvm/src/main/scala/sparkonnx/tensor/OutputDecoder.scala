@@ -22,10 +22,12 @@ trait OutputDecoder extends Serializable {
 object OutputDecoder {
 
   /** The decoder for `spec`, or the analysis error saying its type is not supported. */
-  def apply(model: String, spec: TensorSpec): OutputDecoder = spec.kind match {
-    case ValueKind.Tensor => new TensorDecoder(model, spec)
-    case ValueKind.SequenceOf(ValueKind.MapOf(_)) => new MapSequenceDecoder(model, spec)
+  def apply(model: String, spec: TensorSpec, split: OutputSplit): OutputDecoder =
+    (spec.kind, split) match {
+    case (ValueKind.Tensor, _) => new TensorDecoder(model, spec, split)
+    case (ValueKind.SequenceOf(ValueKind.MapOf(_)), OutputSplit.PerRow(_)) =>
+      new MapSequenceDecoder(model, spec)
     // A bare map or a sequence of tensors is one value for the whole batch, not one per row.
     case _ => throw OnnxErrors.unsupportedTensorType(model, "output", spec)
-  }
+    }
 }

@@ -16,7 +16,7 @@ private[tensor] final case class InputContext(model: String, column: String, spe
   def outOfRange(value: Long, range: String): RuntimeException =
     OnnxErrors.valueOutOfRange(model, spec, column, value, range)
 
-  def shapeMismatch(expected: String, actual: Long): RuntimeException =
+  def shapeMismatch(expected: String, actual: String): RuntimeException =
     OnnxErrors.inputShapeMismatch(model, spec, column, expected, actual)
 }
 
@@ -27,14 +27,14 @@ private[tensor] final case class InputContext(model: String, column: String, spe
  */
 private[tensor] trait RowLayout extends Serializable {
 
-  /** Array levels around the leaf; as many as the input's row dims can fill every dynamic dim. */
+  /** Array levels around the leaf: 0 for scalars, binary and vectors. */
   def depth: Int
 
-  /** Leaf elements in one row's value; throws the row's error when the value is unusable. */
-  def count(value: Any): Int
-
-  /** The value's dims, outermost first, to fill an input's dynamic dims. */
-  def nestedLengths(value: Any): Seq[Long] = Seq(count(value).toLong)
+  /**
+   * The dims of one row's value, outermost first (one per array level; a byte string or a
+   * vector is one dim): checked to be rectangular, else the row's error is thrown.
+   */
+  def dims(value: Any): Array[Long]
 
   /** Writes rows `0 until rows` of `values` at the buffer's position, row after row. */
   def writeRows(values: Array[Any], rows: Int, buffer: ByteBuffer, direct: DirectBuffer): Unit
@@ -62,8 +62,7 @@ private[tensor] object RowLayout {
       val writer =
         if (element == ElementType.StringType) null else ElementWriter(leaf, element, context)
       if (depth > 0) Some(new ArrayLayout(context, columnType, writer))
-      else if (spec.staticRowSize.forall(_ == 1)) Some(new ScalarLayout(writer))
-      else None
+      else Some(new ScalarLayout(writer))
     }
   }
 }
@@ -72,9 +71,7 @@ private[tensor] object RowLayout {
 private[tensor] final class ScalarLayout(writer: ElementWriter) extends RowLayout {
   override def depth: Int = 0
 
-  override def count(value: Any): Int = 1
-
-  override def nestedLengths(value: Any): Seq[Long] = Seq.empty
+  override def dims(value: Any): Array[Long] = ScalarLayout.NoDims
 
   override def writeRows(
       values: Array[Any],
@@ -87,11 +84,15 @@ private[tensor] final class ScalarLayout(writer: ElementWriter) extends RowLayou
   }
 }
 
+private object ScalarLayout {
+  val NoDims: Array[Long] = Array.empty
+}
+
 /** A `binary` column into a uint8 input: each row's bytes, copied as one block. */
 private[tensor] object BinaryLayout extends RowLayout {
   override def depth: Int = 0
 
-  override def count(value: Any): Int = value.asInstanceOf[Array[Byte]].length
+  override def dims(value: Any): Array[Long] = Array(value.asInstanceOf[Array[Byte]].length.toLong)
 
   override def writeRows(
       values: Array[Any],

@@ -11,66 +11,82 @@ import sparkonnx.errors.OnnxErrors
 import sparkonnx.model.{ElementType, TensorSpec}
 
 /**
- * Splits one output tensor of a batch into per-row Spark values: a `[N]` tensor gives a
- * scalar per row, `[N,k]` an array, deeper tensors nested arrays. The Spark type is fixed at
+ * Splits one output tensor of a run into per-row Spark values along its batch axis: a `[N]`
+ * tensor gives a scalar per row, `[N,k]` an array, deeper tensors nested arrays. In whole-call
+ * mode the whole tensor is the row's value (a scalar for rank 0). The Spark type is fixed at
  * analysis time by the declared rank and element type.
  */
-private[tensor] final class TensorDecoder(model: String, val spec: TensorSpec)
+private[tensor] final class TensorDecoder(model: String, val spec: TensorSpec, split: OutputSplit)
   extends OutputDecoder {
 
   private val leaf: DataType = TypeMapping.outputLeaf(spec.elementType)
-    .filter(_ => spec.rank >= 1)
+    .filter(_ => spec.shapeKnown)
     .getOrElse(throw OnnxErrors.unsupportedTensorType(model, "output", spec))
 
-  private val depth = spec.rank - 1
+  private val depth = split match {
+    case OutputSplit.PerRow(_) => spec.rank - 1
+    case OutputSplit.Whole => spec.rank
+  }
 
   val dataType: DataType =
     (0 until depth).foldLeft(leaf)((inner, _) => ArrayType(inner, containsNull = false))
 
-  /** One Spark value per row of the tensor `value`, whose leading dim must be `rows`. */
+  /** One Spark value per row of the tensor `value`, whose batch axis must hold `rows`. */
   override def decode(value: OnnxValue, rows: Int): Array[Any] = {
     val tensor = value.asInstanceOf[OnnxTensor]
     val shape = tensor.getInfo.getShape
-    if (shape.length != spec.rank || shape(0) != rows) {
-      throw new IllegalStateException(s"output ${spec.name} of model $model has shape " +
-        s"${shape.mkString("[", ",", "]")}, expected ${spec.shapeString} with $rows rows")
+    split match {
+      case OutputSplit.PerRow(axis) =>
+        if (shape.length != spec.rank || shape(axis) != rows) {
+          throw OnnxErrors.outputShapeMismatch(model, spec.name, shape.mkString("[", ",", "]"),
+            rows, axis)
+        }
+        decodeRows(tensor, rows, shape.patch(axis, Nil, 1).map(_.toInt),
+          shape.take(axis).product.toInt)
+      case OutputSplit.Whole =>
+        if (shape.length != spec.rank) {
+          throw OnnxErrors.outputShapeMismatch(model, spec.name, shape.mkString("[", ",", "]"),
+            1, -1)
+        }
+        decodeRows(tensor, 1, shape.map(_.toInt), 1)
     }
-    val rowDims = shape.drop(1).map(_.toInt)
+  }
+
+  /**
+   * `rows` values of dims `rowDims` from `tensor`, whose batch axis has `outer` elements'
+   * worth of dims before it (1 when it leads).
+   */
+  private def decodeRows(tensor: OnnxTensor, rows: Int, rowDims: Array[Int], outer: Int)
+      : Array[Any] = {
     val perRow = rowDims.product
+    val total = rows * perRow
     val out = new Array[Any](rows)
+    def rowMajor[A <: AnyRef](data: A): A = TensorDecoder.batchFirst(data, rows, perRow, outer)
     spec.elementType match {
       case ElementType.Float =>
-        val data = new Array[Float](rows * perRow)
-        tensor.getFloatBuffer.get(data)
+        val data = rowMajor { val d = new Array[Float](total); tensor.getFloatBuffer.get(d); d }
         fill(out, rowDims, perRow, i => data(i), Platform.FLOAT_ARRAY_OFFSET, 4, data)
       case ElementType.Double =>
-        val data = new Array[Double](rows * perRow)
-        tensor.getDoubleBuffer.get(data)
+        val data = rowMajor { val d = new Array[Double](total); tensor.getDoubleBuffer.get(d); d }
         fill(out, rowDims, perRow, i => data(i), Platform.DOUBLE_ARRAY_OFFSET, 8, data)
       case ElementType.Int64 =>
-        val data = new Array[Long](rows * perRow)
-        tensor.getLongBuffer.get(data)
+        val data = rowMajor { val d = new Array[Long](total); tensor.getLongBuffer.get(d); d }
         fill(out, rowDims, perRow, i => data(i), Platform.LONG_ARRAY_OFFSET, 8, data)
       case ElementType.Int32 =>
-        val data = new Array[Int](rows * perRow)
-        tensor.getIntBuffer.get(data)
+        val data = rowMajor { val d = new Array[Int](total); tensor.getIntBuffer.get(d); d }
         fill(out, rowDims, perRow, i => data(i), Platform.INT_ARRAY_OFFSET, 4, data)
       case ElementType.Int16 =>
-        val data = new Array[Short](rows * perRow)
-        tensor.getShortBuffer.get(data)
+        val data = rowMajor { val d = new Array[Short](total); tensor.getShortBuffer.get(d); d }
         fill(out, rowDims, perRow, i => data(i), Platform.SHORT_ARRAY_OFFSET, 2, data)
       case ElementType.Int8 =>
-        val data = new Array[Byte](rows * perRow)
-        tensor.getByteBuffer.get(data)
+        val data = rowMajor { val d = new Array[Byte](total); tensor.getByteBuffer.get(d); d }
         fill(out, rowDims, perRow, i => data(i), Platform.BYTE_ARRAY_OFFSET, 1, data)
       case ElementType.UInt8 =>
-        val bytes = new Array[Byte](rows * perRow)
-        tensor.getByteBuffer.get(bytes)
+        val bytes = rowMajor { val d = new Array[Byte](total); tensor.getByteBuffer.get(d); d }
         val data = bytes.map(b => (b & 0xff).toShort)
         fill(out, rowDims, perRow, i => data(i), Platform.SHORT_ARRAY_OFFSET, 2, data)
       case ElementType.Float16 | ElementType.BFloat16 =>
-        val bits = new Array[Short](rows * perRow)
-        tensor.getShortBuffer.get(bits)
+        val bits = rowMajor { val d = new Array[Short](total); tensor.getShortBuffer.get(d); d }
         val data = new Array[Float](bits.length)
         var k = 0
         if (spec.elementType == ElementType.Float16) {
@@ -80,12 +96,11 @@ private[tensor] final class TensorDecoder(model: String, val spec: TensorSpec)
         }
         fill(out, rowDims, perRow, i => data(i), Platform.FLOAT_ARRAY_OFFSET, 4, data)
       case ElementType.Bool =>
-        val bytes = new Array[Byte](rows * perRow)
-        tensor.getByteBuffer.get(bytes)
+        val bytes = rowMajor { val d = new Array[Byte](total); tensor.getByteBuffer.get(d); d }
         val data = bytes.map(_ != 0)
         fill(out, rowDims, perRow, i => data(i), Platform.BOOLEAN_ARRAY_OFFSET, 1, data)
       case ElementType.StringType =>
-        val data = flattenStrings(tensor.getValue, rows * perRow)
+        val data = rowMajor(flattenStrings(tensor.getValue, total))
         fill(out, rowDims, perRow, i => data(i), -1, -1, data)
       case other => throw new IllegalStateException(s"no decoder for $other")
     }
@@ -136,7 +151,36 @@ private[tensor] final class TensorDecoder(model: String, val spec: TensorSpec)
       case nested: Array[_] => nested.foreach(walk)
       case other => throw new IllegalStateException(s"unexpected string tensor value $other")
     }
-    walk(value)
+    value match {
+      case strings: Array[_] => walk(strings)
+      case scalar: String => flat(0) = UTF8String.fromString(scalar)
+      case other => walk(other)
+    }
     flat
   }
+}
+
+private object TensorDecoder {
+
+  /**
+   * `data` reordered so each row's elements are contiguous: the batch axis had `outer`
+   * elements' worth of dims before it, so block `a` of row `r` sat at `(a * rows + r)`.
+   */
+  def batchFirst[A <: AnyRef](data: A, rows: Int, perRow: Int, outer: Int): A =
+    if (outer <= 1 || rows == 0) data
+    else {
+      val moved = java.lang.reflect.Array.newInstance(data.getClass.getComponentType,
+        rows * perRow).asInstanceOf[A]
+      val block = perRow / outer
+      var r = 0
+      while (r < rows) {
+        var a = 0
+        while (a < outer) {
+          System.arraycopy(data, (a * rows + r) * block, moved, r * perRow + a * block, block)
+          a += 1
+        }
+        r += 1
+      }
+      moved
+    }
 }

@@ -21,9 +21,10 @@ private[tensor] final class VectorLayout(context: InputContext, writer: ElementW
 
   override def depth: Int = 0
 
-  override def count(value: Any): Int = {
+  override def dims(value: Any): Array[Long] = {
     val vector = value.asInstanceOf[InternalRow]
-    if (isDense(vector)) vector.getArray(Values).numElements() else vector.getInt(Size)
+    Array((if (isDense(vector)) vector.getArray(Values).numElements() else vector.getInt(Size))
+      .toLong)
   }
 
   override def writeRows(

@@ -1,4 +1,4 @@
-package sparkonnx.sql
+package sparkonnx.sql.functions
 
 import org.apache.spark.sql.SparkSession
 import org.apache.spark.sql.catalyst.expressions.Literal
@@ -7,7 +7,7 @@ import org.apache.spark.sql.catalyst.rules.Rule
 import org.apache.spark.sql.catalyst.util.toPrettySQL
 import org.apache.spark.sql.types.StringType
 
-import sparkonnx.OnnxModels
+import sparkonnx.model.ModelRegistry
 import sparkonnx.errors.OnnxErrors
 import sparkonnx.model.SignatureJson
 
@@ -19,6 +19,6 @@ case class ResolveOnnxModelInfo(session: SparkSession) extends Rule[LogicalPlan]
       if (!name.foldable || name.dataType != StringType || name.eval() == null) {
         throw OnnxErrors.modelNameNotConstant(call.prettyName, toPrettySQL(name))
       }
-      Literal(SignatureJson(OnnxModels.lookup(session, name.eval().toString)))
+      Literal(SignatureJson(ModelRegistry.lookup(session, name.eval().toString)))
   }
 }

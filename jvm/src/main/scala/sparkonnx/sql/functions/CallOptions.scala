@@ -1,19 +1,23 @@
-package sparkonnx.sql
+package sparkonnx.sql.functions
 
 import org.apache.spark.sql.catalyst.expressions.Expression
 import org.apache.spark.sql.catalyst.util.MapData
 import org.apache.spark.sql.types.{MapType, StringType}
 
 import sparkonnx.errors.OnnxErrors
+import sparkonnx.sql.OnnxConf
 
 /**
  * Options of one call, given as a trailing constant `map<string,string>`:
  * `onnx_predict('m', x, map('batchSize', '64', 'outputs', 'probabilities'))`.
  */
-final case class CallOptions(batchSize: Option[Int] = None, outputs: Seq[String] = Nil)
+final case class CallOptions(
+    batchSize: Option[Int] = None,
+    outputs: Seq[String] = Nil,
+    wholeCall: Boolean = false)
 
 object CallOptions {
-  val Names: Seq[String] = Seq("batchSize", "outputs")
+  val Names: Seq[String] = Seq("batchSize", "outputs", "wholeCall")
 
   /** True for an argument that can only be options: a constant string-to-string map. */
   def isOptions(argument: Expression): Boolean = argument.foldable && (argument.dataType match {
@@ -46,6 +50,12 @@ object CallOptions {
           val names = value.split(",").map(_.trim).filter(_.nonEmpty).toSeq
           if (names.isEmpty) throw invalid("must name at least one output")
           parsed.copy(outputs = names)
+        case "wholeCall" =>
+          value.trim.toLowerCase match {
+            case "true" => parsed.copy(wholeCall = true)
+            case "false" => parsed.copy(wholeCall = false)
+            case _ => throw invalid("must be true or false")
+          }
         case _ => throw invalid("unknown option")
       }
     }

@@ -1,4 +1,4 @@
-package sparkonnx.sql
+package sparkonnx.sql.functions
 
 import scala.reflect.ClassTag
 

@@ -1,18 +1,20 @@
-package sparkonnx.sql
+package sparkonnx.sql.functions
 
-import org.apache.spark.sql.catalyst.InternalRow
-import org.apache.spark.sql.catalyst.expressions.Expression
-import org.apache.spark.sql.catalyst.expressions.codegen.CodegenFallback
+import org.apache.spark.sql.catalyst.expressions.{Expression, Unevaluable}
 import org.apache.spark.sql.types.DataType
 
 import sparkonnx.runtime.SessionOptions
 import sparkonnx.tensor.ModelBinding
 
 /**
- * A resolved `onnx_predict` / `try_onnx_predict` call: a model bound to the types of its input
- * columns; its result type comes from the model's signature. [[ExtractOnnxCalls]] moves calls
- * out of projections and filters into batched [[OnnxEvalExec]] operators; `eval` scores one row
- * and keeps every other position (aggregates, sorts, joins, lambdas) correct.
+ * A resolved `onnx_predict` / `try_onnx_predict` call: a model bound to its arguments by the
+ * row <-> tensor contract; its result type comes from the model's signature.
+ *
+ * It is `Unevaluable` in logical plans, so the optimiser never runs a model (constant folding,
+ * `ConvertToLocalRelation` over `VALUES` or local data, `EXPLAIN`).
+ * [[sparkonnx.sql.planning.ExtractOnnxCalls]] moves calls below their operators into batched
+ * `OnnxEval` nodes; the few left where rows must be scored one by one (inside a lambda or a
+ * conditional branch) become `OnnxPredictRowwise` in the physical plan.
  *
  * @param failOnError false for `try_onnx_predict`: a row that cannot be scored gives null.
  */
@@ -22,7 +24,7 @@ case class OnnxPredict(
     failOnError: Boolean,
     sessionOptions: SessionOptions,
     batchSize: Option[Int])
-  extends Expression with CodegenFallback {
+  extends Expression with Unevaluable {
 
   def modelName: String = binding.modelName
 
@@ -38,16 +40,10 @@ case class OnnxPredict(
   override def sql: String =
     s"$prettyName('$modelName', ${children.map(_.sql).mkString(", ")})"
 
-  override def eval(input: InternalRow): Any = {
-    val values = new Array[Any](children.length)
-    var i = 0
-    while (i < children.length) {
-      values(i) = children(i).eval(input)
-      if (values(i) == null) return null
-      i += 1
-    }
-    binding.scoreRow(values, sessionOptions.forCurrentTask, failOnError)
-  }
+  /** The values of the constant inputs (by input; null for the others), evaluated once. */
+  def constantValues: Array[Any] = children.indices.map { i =>
+    if (binding.isConstant(i)) children(i).eval() else null
+  }.toArray
 
   override protected def withNewChildrenInternal(
       newChildren: IndexedSeq[Expression]): OnnxPredict = copy(children = newChildren)

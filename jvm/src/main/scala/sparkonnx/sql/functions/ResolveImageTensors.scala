@@ -1,4 +1,4 @@
-package sparkonnx.sql
+package sparkonnx.sql.functions
 
 import scala.util.control.NonFatal
 
@@ -9,7 +9,7 @@ import org.apache.spark.sql.catalyst.util.{toPrettySQL, MapData}
 import org.apache.spark.sql.types.{BinaryType, StructType}
 import org.apache.spark.unsafe.types.UTF8String
 
-import sparkonnx.OnnxModels
+import sparkonnx.model.ModelRegistry
 import sparkonnx.errors.OnnxErrors
 import sparkonnx.image.ImagePreprocessing
 
@@ -27,7 +27,7 @@ case class ResolveImageTensors(session: SparkSession) extends Rule[LogicalPlan] 
   private def presetOrModel(name: String): Map[String, String] =
     if (ImagePreprocessing.Presets.contains(name.toLowerCase)) Map("preset" -> name)
     else {
-      val recorded = scala.util.Try(OnnxModels.lookup(session, name)).toOption
+      val recorded = scala.util.Try(ModelRegistry.lookup(session, name)).toOption
         .flatMap(_.signature.metadata.get(ImagePreprocessing.MetadataKey))
       recorded.map(ImagePreprocessing.optionsFromMetadata).getOrElse(Map("preset" -> name))
     }

@@ -1,4 +1,4 @@
-package sparkonnx.sql
+package sparkonnx.sql.functions
 
 import org.apache.spark.{SparkEnv, TaskContext}
 import org.apache.spark.sql.catalyst.InternalRow

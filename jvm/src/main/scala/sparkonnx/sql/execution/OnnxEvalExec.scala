@@ -1,4 +1,4 @@
-package sparkonnx.sql
+package sparkonnx.sql.execution
 
 import org.apache.spark.rdd.RDD
 import org.apache.spark.sql.catalyst.InternalRow
@@ -7,11 +7,14 @@ import org.apache.spark.sql.catalyst.util.truncatedString
 import org.apache.spark.sql.execution.{SparkPlan, UnaryExecNode}
 import org.apache.spark.sql.execution.metric.{SQLMetric, SQLMetrics}
 
+import sparkonnx.model.ModelBytesSource
+import sparkonnx.sql.functions.OnnxPredict
+
 /**
- * Scores `calls` a batch at a time: pulls up to `batchSize` rows from the child, runs each
- * model once on them, and appends the results, the way Spark's `BatchEvalPythonExec` runs
- * Python UDFs. Sessions come from the executor's shared pool. Outputs the `passThrough` child
- * columns and the results.
+ * Scores `calls` a batch at a time: pulls rows from the child, appends each call's inputs to
+ * its batch, runs the model once per batch, and appends the results, the way Spark's
+ * `BatchEvalPythonExec` runs Python UDFs. Sessions come from the executor's shared pool, the
+ * model's bytes from `sources`. Outputs the `passThrough` child columns and the results.
  */
 case class OnnxEvalExec(
     calls: Seq[OnnxPredict],
@@ -19,7 +22,8 @@ case class OnnxEvalExec(
     passThrough: Seq[Attribute],
     child: SparkPlan,
     batchSizes: Seq[Int],
-    sessionCacheMaxBytes: Long)
+    batchMaxBytes: Long,
+    sources: Seq[ModelBytesSource])
   extends UnaryExecNode {
 
   override def output: Seq[Attribute] = passThrough ++ resultAttrs
@@ -37,7 +41,8 @@ case class OnnxEvalExec(
 
   override def simpleString(maxFields: Int): String = {
     val described = calls.zip(batchSizes).map { case (call, size) =>
-      s"${call.prettyName}(${call.modelName}, batchSize=$size)"
+      val mode = if (call.binding.wholeCall) ", wholeCall" else ""
+      s"${call.prettyName}(${call.modelName}, batchSize=$size$mode)"
     }
     s"OnnxEval ${truncatedString(described, "[", ", ", "]", maxFields)}, " +
       truncatedString(resultAttrs, "[", ", ", "]", maxFields)
@@ -46,12 +51,12 @@ case class OnnxEvalExec(
   override protected def doExecute(): RDD[InternalRow] = {
     val childOutput = child.output
     val outputAttributes = output
-    val (calls, results, sizes, budget) = (this.calls, resultAttrs, batchSizes, sessionCacheMaxBytes)
+    val (calls, sizes, maxBytes, sources) = (this.calls, batchSizes, batchMaxBytes, this.sources)
     val metrics = OnnxEvalMetrics(longMetric("numOutputRows"), longMetric("numBatches"),
       longMetric("ortTime"), longMetric("convertTime"))
     child.execute().mapPartitions { rows =>
-      new OnnxBatchIterator(rows, childOutput, calls, results, outputAttributes, sizes, budget,
-        metrics)
+      new OnnxBatchIterator(rows, childOutput, calls, outputAttributes, sizes, maxBytes,
+        sources, metrics)
     }
   }
 
@@ -59,7 +64,7 @@ case class OnnxEvalExec(
     copy(child = newChild)
 }
 
-private[sql] final case class OnnxEvalMetrics(
+private[execution] final case class OnnxEvalMetrics(
     outputRows: SQLMetric,
     batches: SQLMetric,
     ortNanos: SQLMetric,

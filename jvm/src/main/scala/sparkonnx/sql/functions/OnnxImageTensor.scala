@@ -1,4 +1,4 @@
-package sparkonnx.sql
+package sparkonnx.sql.functions
 
 import org.apache.spark.sql.catalyst.analysis.UnresolvedException
 import org.apache.spark.sql.catalyst.expressions.{Expression, ExpressionDescription, Literal, Unevaluable}

@@ -1,4 +1,4 @@
-package sparkonnx.sql
+package sparkonnx.sql.functions
 
 import org.apache.spark.sql.SparkSession
 import org.apache.spark.sql.catalyst.expressions.{Expression, GetStructField}
@@ -7,10 +7,9 @@ import org.apache.spark.sql.catalyst.rules.Rule
 import org.apache.spark.sql.catalyst.util.toPrettySQL
 import org.apache.spark.sql.types.{StringType, StructType}
 
-import sparkonnx.OnnxModels
 import sparkonnx.errors.OnnxErrors
-import sparkonnx.model.OnnxModel
-import sparkonnx.runtime.ModelShipping
+import sparkonnx.model.{ModelRegistry, OnnxModel}
+import sparkonnx.sql.OnnxConf
 import sparkonnx.tensor.ModelBinding
 
 /**
@@ -36,7 +35,7 @@ case class ResolveOnnxCalls(session: SparkSession) extends Rule[LogicalPlan] {
         throw OnnxErrors.modelNameNotConstant(call.prettyName, columnName(other))
       case None => throw OnnxErrors.modelNameNotConstant(call.prettyName, "no argument")
     }
-    val model = OnnxModels.lookup(session, modelName)
+    val model = ModelRegistry.lookup(session, modelName)
     val arguments = call.children.tail
     val inputCount = model.signature.inputs.size
     val endsWithOptions = arguments.lastOption.exists(CallOptions.isOptions)
@@ -49,11 +48,16 @@ case class ResolveOnnxCalls(session: SparkSession) extends Rule[LogicalPlan] {
     val positional = if (hasOptions) arguments.init else arguments
     val inputs = if (byName) fieldsByName(modelName, model, positional.head) else positional
     // Options the model was registered with, overridden by the call's own.
-    val options = CallOptions.parse(call.prettyName, OnnxModels.callOptions(session, modelName) ++
-      (if (hasOptions) CallOptions.literal(arguments.last) else Map.empty))
+    val options = CallOptions.parse(call.prettyName,
+      ModelRegistry.of(session).options(modelName) ++
+        (if (hasOptions) CallOptions.literal(arguments.last) else Map.empty))
     val binding = ModelBinding.bind(modelName, model,
-      ModelShipping.source(session.sparkContext, model),
-      inputs.map(e => columnName(e) -> e.dataType), options.outputs)
+      inputs.map(e => ModelBinding.Argument(columnName(e), e.dataType, e.foldable)),
+      options.outputs, options.wholeCall)
+    // A constant's value is known now: a wrong shape fails analysis, not every run.
+    inputs.indices.filter(binding.isConstant).foreach { i =>
+      binding.checkConstant(i, inputs(i).eval())
+    }
     OnnxPredict(binding, inputs, call.failOnError, OnnxConf.sessionOptions(session),
       options.batchSize)
   }

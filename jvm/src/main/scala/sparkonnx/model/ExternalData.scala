@@ -1,16 +1,15 @@
-package sparkonnx
+package sparkonnx.model
 
 import java.nio.file.{Files, InvalidPathException, Path, Paths}
 
 import sparkonnx.errors.OnnxErrors
-import sparkonnx.model.OnnxModel
 
 /**
  * Models whose weights live in external data files: ONNX Runtime opens those files by the
  * paths written in the model, so a crafted model could make it read anything the Spark process
  * can. Every path must be relative and resolve inside the model's own folder.
  */
-private[sparkonnx] object ExternalData {
+private[model] object ExternalData {
 
   /** The model's local file, after checking every external data path it names. */
   def check(name: String, source: String, path: Option[String], model: OnnxModel): String = {
@@ -36,4 +35,12 @@ private[sparkonnx] object ExternalData {
 
   private def localFile(path: String): Path =
     if (path.startsWith("file:")) Paths.get(java.net.URI.create(path)) else Paths.get(path)
+
+  /** The model file and the data files it names: what its session's memory is budgeted by. */
+  def sizeBytes(file: String, model: OnnxModel): Long = {
+    val folder = Paths.get(file).toAbsolutePath.getParent.normalize
+    Files.size(Paths.get(file)) + model.signature.externalData.distinct.map { location =>
+      Files.size(folder.resolve(location).normalize)
+    }.sum
+  }
 }

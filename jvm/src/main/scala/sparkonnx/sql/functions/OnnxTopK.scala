@@ -1,4 +1,4 @@
-package sparkonnx.sql
+package sparkonnx.sql.functions
 
 import org.apache.spark.sql.catalyst.InternalRow
 import org.apache.spark.sql.catalyst.analysis.TypeCheckResult
@@ -35,10 +35,7 @@ case class OnnxTopK(scores: Expression, k: Expression, labels: Expression)
   override def nullable: Boolean = true
   override def prettyName: String = "onnx_top_k"
 
-  override def dataType: DataType = ArrayType(new StructType()
-    .add("index", IntegerType, nullable = false)
-    .add("label", StringType)
-    .add("probability", FloatType, nullable = false), containsNull = false)
+  override def dataType: DataType = OnnxTopK.ResultType
 
   @transient private lazy val labelArray: Array[UTF8String] = Option(labels.eval())
     .map(a => a.asInstanceOf[ArrayData].toArray[UTF8String](StringType)).getOrElse(Array.empty)
@@ -73,4 +70,13 @@ case class OnnxTopK(scores: Expression, k: Expression, labels: Expression)
 
   override protected def withNewChildrenInternal(newChildren: IndexedSeq[Expression]): OnnxTopK =
     copy(scores = newChildren(0), k = newChildren(1), labels = newChildren(2))
+}
+
+object OnnxTopK {
+
+  /** `array<struct<index, label, probability>>`, best first. */
+  val ResultType: DataType = ArrayType(new StructType()
+    .add("index", IntegerType, nullable = false)
+    .add("label", StringType)
+    .add("probability", FloatType, nullable = false), containsNull = false)
 }

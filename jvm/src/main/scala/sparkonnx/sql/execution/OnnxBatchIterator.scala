@@ -1,0 +1,185 @@
+package sparkonnx.sql.execution
+
+import scala.util.control.NonFatal
+
+import org.apache.spark.TaskContext
+import org.apache.spark.sql.catalyst.InternalRow
+import org.apache.spark.sql.catalyst.expressions._
+
+import sparkonnx.model.ModelBytesSource
+import sparkonnx.sql.functions.OnnxPredict
+import sparkonnx.tensor.BatchScorer
+
+/**
+ * The per-partition loop of [[OnnxEvalExec]]: reads up to the largest batch size of rows,
+ * appends each call's inputs to its scorer as the row arrives (straight from the child's row:
+ * the kept rows hold only the columns the output passes on), runs a call whenever its batch is
+ * full, reaches `maxBytes`, or the next row's value shape differs (images of other sizes,
+ * texts of other lengths: consecutive runs of equal shape), and emits pass-through columns ++
+ * results in input order. A row with a null input gets null.
+ *
+ * `try_onnx_predict` calls keep whole rows, so a row that cannot be encoded is nulled on the
+ * spot and a batch whose run fails is rescored row by row. Scorers (and the sessions they
+ * lease, and their buffers) are made on the first row and live until the task completes.
+ */
+private[execution] final class OnnxBatchIterator(
+    input: Iterator[InternalRow],
+    childOutput: Seq[Attribute],
+    calls: Seq[OnnxPredict],
+    output: Seq[Attribute],
+    batchSizes: Seq[Int],
+    maxBytes: Long,
+    sources: Seq[ModelBytesSource],
+    metrics: OnnxEvalMetrics)
+  extends Iterator[InternalRow] {
+
+  private val capacity = batchSizes.max
+  private val failFast = calls.forall(_.failOnError)
+  private val scorers = new Array[BatchScorer](calls.length)
+  private lazy val constants: Array[Array[Any]] = calls.map(_.constantValues).toArray
+  Option(TaskContext.get()).foreach(_.addTaskCompletionListener[Unit](_ => close()))
+
+  // The child columns a kept row holds: what the output passes on, and, for rescoring a
+  // failed try_onnx_predict batch row by row, what the calls read.
+  private val kept: Seq[Attribute] = {
+    val needed = AttributeSet(output) ++
+      (if (failFast) AttributeSet.empty else AttributeSet(calls.flatMap(_.references)))
+    childOutput.filter(needed.contains)
+  }
+  // A batch of one row (wide rows on the CPU: an image) is scored and emitted before the child
+  // is asked for another, so the row object the child reuses can be read in place.
+  private val keep: InternalRow => InternalRow = {
+    val project: InternalRow => InternalRow =
+      if (kept.length == childOutput.length) identity
+      else UnsafeProjection.create(kept, childOutput)
+    if (capacity == 1) project else row => project(row).copy()
+  }
+  // Inputs are read from the child's row as it arrives; rescoring reads the kept copy.
+  private val inputs: Array[Array[Expression]] =
+    calls.map(_.children.map(BindReferences.bindReference(_, childOutput)).toArray).toArray
+  private lazy val keptInputs: Array[Array[Expression]] =
+    calls.map(_.children.map(BindReferences.bindReference(_, kept)).toArray).toArray
+
+  private val rows = new Array[InternalRow](capacity)
+  private val results = Array.fill(calls.length)(new Array[Any](capacity))
+  private val resultRow = new GenericInternalRow(calls.length)
+  private val joined = new JoinedRow()
+  private val project = UnsafeProjection.create(output, kept ++ resultAttrs)
+  private var filled = 0
+  private var emitted = 0
+
+  private def resultAttrs: Seq[Attribute] =
+    output.drop(output.length - calls.length)
+
+  override def hasNext: Boolean = emitted < filled || { fill(); filled > 0 }
+
+  override def next(): InternalRow = {
+    if (!hasNext) throw new NoSuchElementException("no more rows")
+    var c = 0
+    while (c < calls.length) { resultRow.update(c, results(c)(emitted)); c += 1 }
+    val row = project(joined(rows(emitted), resultRow))
+    emitted += 1
+    row
+  }
+
+  private def fill(): Unit = {
+    filled = 0
+    emitted = 0
+    while (filled < capacity && input.hasNext) {
+      val row = input.next()
+      var c = 0
+      while (c < calls.length) { append(c, row, inputs(c)); c += 1 }
+      rows(filled) = keep(row)
+      filled += 1
+    }
+    var c = 0
+    while (c < calls.length) { runAppended(c); c += 1 }
+    metrics.outputRows += filled
+  }
+
+  // Per call: the reused argument values, and the rows appended since its last run.
+  private val argValues = calls.map(c => new Array[Any](c.children.length)).toArray
+  private val appendedRows = Array.fill(calls.length)(new Array[Int](capacity))
+  // Scorer time already in the metrics: appends are timed before their batch runs.
+  private val reportedOrt = new Array[Long](calls.length)
+  private val reportedConvert = new Array[Long](calls.length)
+
+  private def scorer(c: Int): BatchScorer = {
+    if (scorers(c) == null) {
+      val call = calls(c)
+      scorers(c) = BatchScorer.open(call.binding, sources(c), call.sessionOptions.forCurrentTask,
+        constants(c))
+    }
+    scorers(c)
+  }
+
+  /**
+   * Appends `row`'s inputs to call `c`'s batch, running it first when the row's value shapes
+   * differ from the batch's, and after when the batch is full: a null input gives null.
+   */
+  private def append(c: Int, row: InternalRow, arguments: Array[Expression]): Unit = {
+    results(c)(filled) = null
+    val values = argValues(c)
+    val constant = constants(c)
+    var a = 0
+    while (a < arguments.length) {
+      values(a) = if (calls(c).binding.isConstant(a)) constant(a) else arguments(a).eval(row)
+      if (values(a) == null) return
+      a += 1
+    }
+    val scorer = this.scorer(c)
+    try {
+      val shapes = scorer.shapes(values)
+      if (!scorer.accepts(shapes)) runAppended(c)
+      appendedRows(c)(scorer.pending) = filled
+      scorer.append(values, shapes)
+    } catch {
+      case NonFatal(_) if !calls(c).failOnError => return
+    }
+    if (scorer.pending >= batchSizes(c) || scorer.pendingBytes >= maxBytes) runAppended(c)
+  }
+
+  private def runAppended(c: Int): Unit = {
+    val scorer = scorers(c)
+    if (scorer == null || scorer.pending == 0) return
+    val rowsOf = appendedRows(c)
+    val size = scorer.pending
+    val scored =
+      try scorer.runAppended()
+      catch {
+        case NonFatal(_) if !calls(c).failOnError => rescoreAlone(c, rowsOf.take(size))
+      }
+    var k = 0
+    while (k < size) { results(c)(rowsOf(k)) = scored(k); k += 1 }
+    metrics.batches += 1
+    metrics.ortNanos += scorer.runNanos - reportedOrt(c)
+    metrics.convertNanos += scorer.convertNanos - reportedConvert(c)
+    reportedOrt(c) = scorer.runNanos
+    reportedConvert(c) = scorer.convertNanos
+  }
+
+  /** `try_onnx_predict`: a failed batch's rows scored one at a time; a failing row gets null. */
+  private def rescoreAlone(c: Int, rowIndices: Array[Int]): Array[Any] = {
+    val scorer = scorers(c)
+    rowIndices.map { r =>
+      val values = argValues(c)
+      val arguments = keptInputs(c)
+      var a = 0
+      while (a < arguments.length) {
+        values(a) = if (calls(c).binding.isConstant(a)) constants(c)(a)
+          else arguments(a).eval(rows(r))
+        a += 1
+      }
+      try {
+        scorer.append(values, scorer.shapes(values))
+        scorer.runAppended()(0)
+      } catch {
+        case NonFatal(_) =>
+          scorer.discardAppended()
+          null
+      }
+    }
+  }
+
+  private def close(): Unit = scorers.foreach(s => if (s != null) s.close())
+}
