@@ -33,6 +33,9 @@ class Measurement:
     # spark-onnx only: ORT sessions open in the JVM after a run (one per model per executor).
     jvm_sessions_open: int | None = None
     python_workers: int | None = None
+    # spark-onnx only: the physical plan of the timed query (the aggregate scenario asks
+    # whether the calls run batched, in OnnxEval, or row by row inside another operator).
+    executed_plan: str | None = None
 
     @property
     def median_seconds(self) -> float:
@@ -53,6 +56,11 @@ class Measurement:
             "rss_peak_mb": self.rss_peak_mb,
             "jvm_sessions_open": self.jvm_sessions_open,
             "python_workers": self.python_workers,
+            # OnnxEvalExec prints as `OnnxEval`: the calls run batched, not row by row.
+            "onnx_eval_in_plan": None
+            if self.executed_plan is None
+            else "OnnxEval" in self.executed_plan,
+            "executed_plan": self.executed_plan,
         }
 
 

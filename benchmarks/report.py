@@ -35,11 +35,36 @@ TARGETS = (
     Target("images", "b/c", "c", 2.0),
     Target("sklearn", "b/e", "e", 2.0),
 )
+# Query-shape scenarios (aggregate): results with "forms", each form a b and a c contender.
+# Every form but the projection should run as fast as the projection, give or take
+# the aggregate's own work, and keep spark-onnx's lead over predict_batch_udf.
+PROJECTION_FORM = "projection"
+FORM_VS_PROJECTION = 0.85
+FORM_VS_C = 3.0
+ONNX_EVAL = "OnnxEval in b's plan"
+
+
+def kind(key: str) -> str:
+    """The contender a key belongs to: b_df, b_sql, b_sum ... are all b."""
+    return key.split("_")[0]
 
 
 def rate(result: dict, key: str) -> float | None:
     contender = result["contenders"].get(key)
     return contender["rows_per_second"] if contender else None
+
+
+def ratio(ours: float | None, other: float | None) -> float | None:
+    return ours / other if ours and other else None
+
+
+def forms(result: dict) -> list[dict]:
+    return result.get("forms") or []
+
+
+def in_plan(result: dict, key: str) -> bool | None:
+    contender = result["contenders"].get(key)
+    return contender.get("onnx_eval_in_plan") if contender else None
 
 
 def best_python(result: dict) -> float | None:
@@ -67,9 +92,9 @@ def evaluate(scenarios: dict[str, dict]) -> list[dict[str, object]]:
         result = scenarios.get(t.scenario)
         ours = rate(result, OURS) if result else None
         other = rate(result, t.over) if result else None
-        found.append(
-            judged(t.scenario, t.ratio, ours / other if ours and other else None, ">=", t.goal)
-        )
+        found.append(judged(t.scenario, t.ratio, ratio(ours, other), ">=", t.goal))
+    for name, result in scenarios.items():
+        found += form_targets(name, result)
     for name, result in scenarios.items():
         memory = result.get("memory")
         if not memory:
@@ -80,6 +105,34 @@ def evaluate(scenarios: dict[str, dict]) -> list[dict[str, object]]:
         open_ = memory["sessions_open"]
         per_model = None if open_ is None else open_ / memory["models"]
         found.append(judged(name, "ORT sessions per model", per_model, "==", 1))
+    return found
+
+
+def form_targets(name: str, result: dict) -> list[dict]:
+    """Each non-projection form of a query-shape scenario: b against the projection's b, b
+    against c in the same query, and whether b's plan batches the calls (OnnxEval)."""
+    by_name = {f["form"]: f for f in forms(result)}
+    projection = by_name.get(PROJECTION_FORM)
+    if projection is None:
+        return []
+    base = rate(result, projection["b"])
+    found = []
+    for f in by_name.values():
+        if f is projection:
+            continue
+        b = rate(result, f["b"])
+        found.append(
+            judged(name, f"{f['form']} b/b projection", ratio(b, base), ">=", FORM_VS_PROJECTION)
+        )
+        found.append(
+            judged(name, f"{f['form']} b/c", ratio(b, rate(result, f["c"])), ">=", FORM_VS_C)
+        )
+        planned = in_plan(result, f["b"])
+        found.append(
+            judged(
+                name, f"{f['form']} {ONNX_EVAL}", None if planned is None else int(planned), "==", 1
+            )
+        )
     return found
 
 
@@ -125,9 +178,9 @@ def sessions(key: str, c: dict) -> int | None:
     the onnxruntime UDFs (each worker caches its own), one for the ceiling."""
     if key == "a":
         return 1
-    if key.startswith("b"):
+    if kind(key) == "b":
         return c.get("jvm_sessions_open")
-    return c.get("python_workers") if key in ("c", "d") else None
+    return c.get("python_workers") if kind(key) in ("c", "d") else None
 
 
 def contender_rows(result: dict) -> list[tuple[str, ...]]:
@@ -138,7 +191,7 @@ def contender_rows(result: dict) -> list[tuple[str, ...]]:
         rss = c["rss_peak_mb"]
         # The heap is touched at start-up, so growth above it is native memory.
         jvm = rss["jvm"] - start if key != "a" and "jvm" in rss and start else None
-        workers = rss.get("python_workers") if key in PYTHON_CONTENDERS else None
+        workers = rss.get("python_workers") if kind(key) in PYTHON_CONTENDERS else None
         held = sessions(key, c)
         rows.append(
             (
@@ -155,11 +208,17 @@ def contender_rows(result: dict) -> list[tuple[str, ...]]:
     return rows
 
 
+def target_value(t: dict) -> str:
+    if t["value"] is not None and ONNX_EVAL in t["ratio"]:
+        return "yes" if t["value"] else "no"
+    return fmt(t["value"], ".1f" if "MB" in t["ratio"] else ".3f")
+
+
 def target_rows(targets: list[dict]) -> list[tuple[str, ...]]:
     return [
         (
             f"{t['scenario']}: {t['ratio']}",
-            fmt(t["value"], ".1f" if "MB" in t["ratio"] else ".3f"),
+            target_value(t),
             f"{t.get('comparison', '>=')} {t['goal']:g}",
             t["status"],
         )
@@ -167,9 +226,36 @@ def target_rows(targets: list[dict]) -> list[tuple[str, ...]]:
     ]
 
 
+def contender_scenarios(report: dict) -> list[dict]:
+    """The scenarios whose contenders are a, b_df, b_sql, c, d, e (not the query shapes)."""
+    return [r for r in report["scenarios"].values() if not forms(r)]
+
+
+def form_rows(result: dict) -> list[tuple[str, ...]]:
+    by_name = {f["form"]: f for f in forms(result)}
+    base = rate(result, by_name[PROJECTION_FORM]["b"]) if PROJECTION_FORM in by_name else None
+    rows = []
+    for f in by_name.values():
+        b, c, planned = rate(result, f["b"]), rate(result, f["c"]), in_plan(result, f["b"])
+        rows.append(
+            (
+                f"{f['form']}: `{f['sql']}`",
+                fmt(b, ",.0f"),
+                fmt(c, ",.0f"),
+                fmt(ratio(b, base), ".2f"),
+                fmt(ratio(b, c), ".2f"),
+                "–" if planned is None else "yes" if planned else "no",
+            )
+        )
+    return rows
+
+
+FORM_HEADER = ("form: b's query", "b rows/s", "c rows/s", "b/b projection", "b/c", ONNX_EVAL)
+
+
 def overview(report: dict) -> str:
     """rows/s of every contender (rows) in every scenario (columns)."""
-    scenarios = list(report["scenarios"].values())
+    scenarios = contender_scenarios(report)
     rows = []
     for key, name in SHORT_NAMES.items():
         if any(key in r["contenders"] for r in scenarios):
@@ -195,13 +281,22 @@ def scenario_section(result: dict) -> str:
             f"{memory['allowance_mb']:,.1f} MB (model {memory['model_mb']:,.1f} MB + 64 MB); "
             f"{memory['sessions_open']} session(s) open for {memory['models']} model(s)."
         )
-    return "\n\n".join(
-        [
-            f"## {result['scenario']}: {result['title']}",
-            notes,
-            table(CONTENDER_HEADER, contender_rows(result)),
+    parts = [
+        f"## {result['scenario']}: {result['title']}",
+        notes,
+        table(CONTENDER_HEADER, contender_rows(result)),
+    ]
+    if forms(result):
+        parts += [
+            (
+                "Query forms: b runs the SQL shown, c the same query with predict_batch_udf in "
+                "place of the call; rows/s are input rows per second. The last column says "
+                "whether b's executed plan batches the calls in OnnxEval (otherwise they run row "
+                "by row inside the aggregate or sort)."
+            ),
+            table(FORM_HEADER, form_rows(result)),
         ]
-    )
+    return "\n\n".join(parts)
 
 
 def render_markdown(report: dict, chart: str | None) -> str:
@@ -214,11 +309,11 @@ def render_markdown(report: dict, chart: str | None) -> str:
         "See `benchmarks/README.md` for what each contender and column means.",
         "## Targets",
         table(("target", "value", "goal", "status"), target_rows(report["targets"])),
-        "## Throughput",
-        overview(report),
     ]
+    if contender_scenarios(report):
+        parts += ["## Throughput", overview(report)]
     if chart:
-        parts.append(f"![rows/s per contender per scenario]({chart})")
+        parts.append(f"![rows/s per contender per scenario, and per query form]({chart})")
     parts += [scenario_section(r) for r in report["scenarios"].values()]
     parts += [
         "## Machine",
@@ -236,10 +331,41 @@ def render_chart(report: dict, path: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    scenarios = list(report["scenarios"].values())
+    scenarios = contender_scenarios(report)
+    shaped = [r for r in report["scenarios"].values() if forms(r)]
+    # One panel for the contenders across scenarios, one per query-shape scenario beside it.
+    widths = [10] * bool(scenarios) + [6] * len(shaped)
+    fig, axes = plt.subplots(
+        1, len(widths), figsize=(sum(widths), 5), dpi=120, squeeze=False, width_ratios=widths
+    )
+    panels = list(axes[0])
+    if scenarios:
+        contender_chart(panels.pop(0), report, scenarios)
+    for result, ax in zip(shaped, panels):
+        form_chart(ax, result)
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+
+
+def form_chart(ax, result: dict) -> None:
+    """b and c per query form of a query-shape scenario."""
+    names = [f["form"] for f in forms(result)]
+    for i, (side, label) in enumerate((("b", SHORT_NAMES["b_sql"]), ("c", SHORT_NAMES["c"]))):
+        ys = [rate(result, f[side]) or 0 for f in forms(result)]
+        ax.bar([n + (i - 0.5) * 0.4 for n in range(len(names))], ys, 0.4, label=label)
+    ax.set_yscale("log")
+    ax.set_ylabel("input rows/s (log scale, higher is better)")
+    ax.set_xticks(range(len(names)), names)
+    ax.set_title(f"{result['scenario']}: the call in each query form, {result['rows']:,} rows")
+    ax.legend(fontsize=8)
+    ax.grid(axis="y", which="both", alpha=0.3)
+
+
+def contender_chart(ax, report: dict, scenarios: list[dict]) -> None:
+    """Every contender (bars) in every scenario (groups)."""
     keys = [k for k in SHORT_NAMES if any(k in r["contenders"] for r in scenarios)]
     width = 0.8 / len(keys)
-    fig, ax = plt.subplots(figsize=(10, 5), dpi=120)
     for i, key in enumerate(keys):
         xs = [n + (i - (len(keys) - 1) / 2) * width for n in range(len(scenarios))]
         ys = [rate(r, key) or 0 for r in scenarios]
@@ -253,9 +379,6 @@ def render_chart(report: dict, path: Path) -> None:
     ax.set_title(f"spark-onnx vs Python inference paths, {cores} cores, local[2]")
     ax.legend(fontsize=8)
     ax.grid(axis="y", which="both", alpha=0.3)
-    fig.tight_layout()
-    fig.savefig(path)
-    plt.close(fig)
 
 
 def write(out: Path, report: dict) -> list[Path]:

@@ -1,6 +1,6 @@
 """The benchmark suite: every scenario in its own process, then one report.
 
-    python benchmarks/run.py [--quick] [--only mlp,cnn,images,sklearn] [--out DIR]
+    python benchmarks/run.py [--quick] [--only mlp,cnn,images,sklearn,aggregate] [--out DIR]
 
 Writes DIR/results.json, DIR/results.md and DIR/results.png (DIR: benchmarks/results, or
 benchmarks/out/quick with --quick; a quick run never writes to benchmarks/results).
@@ -82,16 +82,14 @@ def summary(full: dict) -> str:
     for result in full["scenarios"].values():
         lines.append(f"{result['scenario']} ({result['rows']:,} rows)")
         for key, c in result["contenders"].items():
-            lines.append(
-                f"  {report.SHORT_NAMES.get(key, key):<28} {c['rows_per_second']:>14,.0f} rows/s"
-            )
+            name = report.SHORT_NAMES.get(key, key)
+            lines.append(f"  {name:<28} {c['rows_per_second']:>14,.0f} rows/s")
     lines.append("targets")
     for t in full["targets"]:
-        value = "–" if t["value"] is None else f"{t['value']:.3f}"
         comparison = t.get("comparison", ">=")
         lines.append(
-            f"  {t['scenario'] + ' ' + t['ratio']:<32} {value:>7}  {comparison} {t['goal']:<5g} "
-            f"{t['status']}"
+            f"  {t['scenario'] + ' ' + t['ratio']:<42} {report.target_value(t):>7}  "
+            f"{comparison} {t['goal']:<5g} {t['status']}"
         )
     return "\n".join(lines)
 

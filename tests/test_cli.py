@@ -101,9 +101,19 @@ def test_bench_quick_writes_a_valid_report(tmp_path):
     # Every scenario, small: CI checks the suite runs and writes its files, not the speeds.
     cli("bench", "--quick", "--out", str(tmp_path), timeout=900)
     results = json.loads((tmp_path / "results.json").read_text())
-    assert list(results["scenarios"]) == ["mlp", "cnn", "images", "sklearn"]
+    assert list(results["scenarios"]) == ["mlp", "cnn", "images", "sklearn", "aggregate"]
+    forms = ["projection", "sum", "group", "group_key", "order", "order_key"]
     for name, scenario in results["scenarios"].items():
-        expected = {"a", "b_df", "b_sql", "c", "d"} | ({"e"} if name == "sklearn" else set())
+        if name == "aggregate":
+            # The query forms: b (SQL) and c (predict_batch_udf) each, beside the ceiling.
+            assert [f["form"] for f in scenario["forms"]] == forms
+            expected = {"a"} | {f"{side}_{form}" for side in "bc" for form in forms}
+            assert all(
+                isinstance(scenario["contenders"][f"b_{form}"]["onnx_eval_in_plan"], bool)
+                for form in forms
+            )
+        else:
+            expected = {"a", "b_df", "b_sql", "c", "d"} | ({"e"} if name == "sklearn" else set())
         assert set(scenario["contenders"]) == expected, name
         assert all(c["rows_per_second"] > 0 for c in scenario["contenders"].values()), name
         assert scenario["memory"]["sessions_open"] >= 1, name
@@ -111,6 +121,7 @@ def test_bench_quick_writes_a_valid_report(tmp_path):
     report = (tmp_path / "results.md").read_text()
     assert report.startswith("# spark-onnx benchmark results")
     assert "## sklearn:" in report and "JVM RSS growth MB" in report
+    assert "## aggregate:" in report and "OnnxEval in b's plan" in report
     assert Image.open(tmp_path / "results.png").size[0] > 400
 
 

@@ -61,11 +61,19 @@ BASE_CONF = {
 
 @dataclass
 class SparkContender:
-    """A Spark contender: `scored()` is a DataFrame of (id, p) over the cached input."""
+    """A Spark contender: `scored()` is a DataFrame of (id, p) over the cached input, timed
+    as `scored().select("p")`. A `whole` contender's `scored()` is instead a whole query (an
+    aggregate, a top 10: the aggregate scenario) that is timed as it stands, and whose first
+    row is its entire result: that result is what gets checked."""
 
     key: str
     label: str
     scored: Callable[[], DataFrame]
+    whole: bool = False
+
+    def timed(self) -> DataFrame:
+        """What a timed run drives through the noop sink."""
+        return self.scored() if self.whole else self.scored().select("p")
 
 
 class Scenario(ABC):
@@ -114,6 +122,10 @@ class Scenario(ABC):
     def settings(self) -> dict[str, object]:
         return {}
 
+    def details(self) -> dict[str, object]:
+        """Scenario-specific entries for its results (the aggregate scenario's query forms)."""
+        return {}
+
     @abstractmethod
     def model_file(self) -> Path:
         """The ONNX file spark-onnx scores (its size is the memory target's allowance)."""
@@ -142,6 +154,12 @@ def run_noop(df: DataFrame) -> None:
     df.write.format("noop").mode("overwrite").save()
 
 
+def executed_plan(df: DataFrame) -> str:
+    """The physical plan Spark runs for `df` (under adaptive execution: the final plan once
+    `df` has run, the initial one before)."""
+    return str(df._jdf.queryExecution().executedPlan().toString())
+
+
 def session_pool(spark: SparkSession, counter: str) -> int | None:
     """A counter of spark-onnx's session pool in the driver JVM (also the executor in local
     mode): sessionsCreated (ever) or sessionsOpen (now)."""
@@ -163,7 +181,7 @@ def measure_memory(
     any Python contender has run in this JVM. Also the sessions open then: one per model."""
     print(f"  memory: {ours.key} over every row ...", flush=True)
     idle, _ = sampler.take()
-    run_noop(ours.scored().select("p"))
+    run_noop(ours.timed())
     peak, _ = sampler.take()
     model_mb = scenario.model_file().stat().st_size / 2**20
     growth = peak["jvm"] - idle["jvm"] if "jvm" in peak and "jvm" in idle else None
@@ -213,12 +231,23 @@ def first_row_and_check(
 ) -> Measurement:
     print(f"  {contender.key:<5} {contender.label} ...", flush=True)
     m = Measurement(contender.key, contender.label, scenario.rows, jvm_sessions_open=0)
-    # Cold start: this process's Spark start-up plus the contender's first query on the
-    # cached input (ORT session creation, Python worker start-up, first batch).
-    first = harness.stopwatch(lambda: contender.scored().select("p").limit(1).collect())
-    m.first_row_seconds = spark_start + first
-    check_rows = QUICK_CHECK_ROWS if scenario.quick else CHECK_ROWS
-    scenario.check(contender.key, contender.scored().limit(check_rows).collect())
+    if contender.whole:
+        # An aggregate's first row is its whole result: time it once, check that result.
+        query = contender.scored()
+        rows: list[Row] = []
+        first = harness.stopwatch(lambda: rows.extend(query.collect()))
+        m.first_row_seconds = spark_start + first
+        scenario.check(contender.key, rows)
+    else:
+        # Cold start: this process's Spark start-up plus the contender's first query on the
+        # cached input (ORT session creation, Python worker start-up, first batch).
+        first = harness.stopwatch(lambda: contender.scored().select("p").limit(1).collect())
+        m.first_row_seconds = spark_start + first
+        check_rows = QUICK_CHECK_ROWS if scenario.quick else CHECK_ROWS
+        scenario.check(contender.key, contender.scored().limit(check_rows).collect())
+        query = contender.timed()
+    if contender.key.startswith("b"):
+        m.executed_plan = executed_plan(query)
     return m
 
 
@@ -227,7 +256,7 @@ def timed_run(
 ) -> float:
     """One run of `contender` over every row; its memory peaks and sessions go into `m`."""
     sampler.take()
-    seconds = harness.stopwatch(lambda: run_noop(contender.scored().select("p")))
+    seconds = harness.stopwatch(lambda: run_noop(contender.timed()))
     peaks, workers = sampler.take()
     for key, value in peaks.items():
         m.rss_peak_mb[key] = max(m.rss_peak_mb.get(key, 0.0), value)
@@ -315,6 +344,7 @@ def run(
         "ort_sessions_created_in_jvm": total_sessions,
         "memory": memory,
         "contenders": {m.key: m.record() for m in measurements},
+        **scenario.details(),
         "machine": harness.machine_info(java),
         "wall_seconds": time.perf_counter() - began,
         "finished": datetime.now(timezone.utc).isoformat(timespec="seconds"),
