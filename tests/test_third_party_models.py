@@ -10,11 +10,14 @@ symbol, recurrent state fed along axis 1, rank-0 inputs given a constant, whole-
 graphs that mix rows, and the conditions for the cases that are refused).
 
 Tolerance: spark-onnx runs the same ONNX Runtime (1.29.0) on the same CPU, but in batches of its
-own making (`batchSize`, `batchMaxBytes`) and with one intra-op thread, so kernels may sum in a
-different order than a direct call on the whole array: float32 results may differ in their last
-bits (a direct call on all rows against one call per row already differs by up to ~1e-6 on these
-models). rtol 1e-4 / atol 1e-5 is two orders of magnitude above that and far below what a real
-mistake gives (a row, an axis or a state out of place moves results by 1e-2 to 1).
+own making (`batchSize`, `batchMaxBytes`, partitions) and with one intra-op thread, so a row may
+run in a batch of another size than in the direct call. Measured directly on these inputs: one
+thread or two, one row per call or all rows in one call, silero, PP-OCR det/rec/cls give
+bit-identical results; rtol 1e-4 / atol 1e-5 leaves room for kernels that do sum in another
+order, and stays far below what a real mistake gives (a row, an axis or a state out of place
+moves results by 1e-2 to 1). Magika is the exception: a run of ONE row (ONNX Runtime's M=1
+matrix-vector path) differs from batched runs by up to 2.6e-4 absolute (4e-4 relative, on a
+0.64 probability), so its comparison uses rtol 1e-3 / atol 1e-4 (MAGIKA_RTOL, MAGIKA_ATOL).
 """
 
 from __future__ import annotations
@@ -34,15 +37,16 @@ import spark_onnx
 from spark_onnx.functions import onnx_predict
 
 RTOL, ATOL = 1e-4, 1e-5
+MAGIKA_RTOL, MAGIKA_ATOL = 1e-3, 1e-4  # see the module docstring
 APIS = ["dataframe", "sql"]
 
 
-def assert_close(actual, expected, what=""):
+def assert_close(actual, expected, what="", rtol=RTOL, atol=ATOL):
     np.testing.assert_allclose(
         np.asarray(actual, dtype=np.float64),
         np.asarray(expected, dtype=np.float64),
-        rtol=RTOL,
-        atol=ATOL,
+        rtol=rtol,
+        atol=atol,
         err_msg=what,
     )
 
@@ -480,7 +484,9 @@ def test_magika_content_types_from_byte_tokens(spark, third_party, api):
     result = predict(spark, api, model, frame, view, ["tokens"], "tokens", batch_size=5)
     got = nested(result)
     assert got.shape == (len(features), len(names))
-    assert_close(got, direct)
+    assert_close(got, direct, "batched", rtol=MAGIKA_RTOL, atol=MAGIKA_ATOL)
+    one_by_one = np.concatenate([model.run({"bytes": f[None]})[0] for f in features])
+    assert_close(got, one_by_one, "one row per run", rtol=MAGIKA_RTOL, atol=MAGIKA_ATOL)
     for kind, label, scores in zip(kinds, labels, got):
         if label is not None:
             assert names[int(scores.argmax())] == label, kind

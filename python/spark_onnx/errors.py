@@ -76,6 +76,16 @@ class RuntimeFailure(SparkOnnxError, SparkRuntimeException):
     """ONNX_RUNTIME_FAILURE: ONNX Runtime failed while running the model."""
 
 
+class BatchContractMismatch(SparkOnnxError, AnalysisException):
+    """The batched row <-> tensor contract does not fit the model or the call (a batch axis
+    that cannot be found, an input that needs a constant, an output with no batch axis);
+    the message says what to do, often `whole_call=True` (docs/tensors.md)."""
+
+
+class OutputShapeMismatch(SparkOnnxError, SparkRuntimeException):
+    """ONNX_OUTPUT_SHAPE_MISMATCH: a batched run returned an output that mixes or drops rows."""
+
+
 CONDITIONS: dict[str, type[SparkOnnxError]] = {
     "ONNX_MODEL_NOT_FOUND": ModelNotFound,
     "ONNX_MODEL_ALREADY_REGISTERED": ModelAlreadyRegistered,
@@ -96,6 +106,11 @@ CONDITIONS: dict[str, type[SparkOnnxError]] = {
     "ONNX_RUNTIME_FAILURE": RuntimeFailure,
     "ONNX_EXECUTION_PROVIDER_UNAVAILABLE": RuntimeFailure,
     "ONNX_INVALID_IMAGE": InvalidInputValue,
+    "ONNX_BATCH_AXIS_AMBIGUOUS": BatchContractMismatch,
+    "ONNX_INPUT_NOT_CONSTANT": BatchContractMismatch,
+    "ONNX_NO_ROW_INPUT": BatchContractMismatch,
+    "ONNX_OUTPUT_NOT_PER_ROW": BatchContractMismatch,
+    "ONNX_OUTPUT_SHAPE_MISMATCH": OutputShapeMismatch,
 }
 
 _typed_classes: dict[tuple[type, type], type] = {}

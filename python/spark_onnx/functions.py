@@ -16,15 +16,20 @@ def onnx_predict(
     *inputs: ColumnOrName,
     batch_size: int | None = None,
     outputs: Sequence[str] | None = None,
+    whole_call: bool = False,
 ) -> Column:
     """Runs the registered ONNX model `model` on `inputs`, one column per model input.
 
     `batch_size` overrides `spark.onnx.batchSize` for this call; `outputs` fetches only the named
-    outputs (ONNX Runtime then computes only what they need).
+    outputs (ONNX Runtime then computes only what they need). An input may also be a literal
+    (`lit(16000)`): inputs without a batch axis (a scalar, fixed dims) take one constant value
+    for the whole run. `whole_call=True` makes each row one complete run: every input's argument
+    is its full tensor (batch dims included) and each output comes back whole; any graph can be
+    called this way (see docs/tensors.md).
 
     >>> df.select(onnx_predict("digits", "pixels").alias("probabilities"))
     """
-    return _call("onnx_predict", model, inputs, batch_size, outputs)
+    return _call("onnx_predict", model, inputs, batch_size, outputs, whole_call)
 
 
 def try_onnx_predict(
@@ -32,9 +37,10 @@ def try_onnx_predict(
     *inputs: ColumnOrName,
     batch_size: int | None = None,
     outputs: Sequence[str] | None = None,
+    whole_call: bool = False,
 ) -> Column:
     """Like `onnx_predict`, but a row that cannot be scored gives null instead of an error."""
-    return _call("try_onnx_predict", model, inputs, batch_size, outputs)
+    return _call("try_onnx_predict", model, inputs, batch_size, outputs, whole_call)
 
 
 def _call(
@@ -43,6 +49,7 @@ def _call(
     inputs: Sequence[ColumnOrName],
     batch_size: int | None,
     outputs: Sequence[str] | None,
+    whole_call: bool,
 ) -> Column:
     columns = [c if isinstance(c, Column) else col(c) for c in inputs]
     options = {}
@@ -50,6 +57,8 @@ def _call(
         options["batchSize"] = str(batch_size)
     if outputs:
         options["outputs"] = ",".join(outputs)
+    if whole_call:
+        options["wholeCall"] = "true"
     if options:
         columns.append(create_map(*[lit(x) for kv in sorted(options.items()) for x in kv]))
     return call_function(function, lit(model), *columns)

@@ -8,7 +8,7 @@ import org.apache.spark.sql.types._
 import org.scalatest.funsuite.AnyFunSuite
 
 import sparkonnx.runtime.SessionPool
-import sparkonnx.sql.OnnxEvalExec
+import sparkonnx.sql.execution.OnnxEvalExec
 
 /** The batched operator: where calls are extracted, batch sizes, shared runs, metrics. */
 class BatchedEngineSuite extends AnyFunSuite with OnnxSparkSession with AdaptiveSparkPlanHelper {
@@ -170,10 +170,10 @@ class BatchedEngineSuite extends AnyFunSuite with OnnxSparkSession with Adaptive
         Map("model" -> "digits", "output" -> "nope", "outputs" -> "probabilities")),
       ("map('batchSize', '0')", "ONNX_INVALID_OPTION",
         Map("function" -> "onnx_predict", "option" -> "batchSize", "value" -> "0",
-          "reason" -> "must be an integer in [1, 1048576]", "options" -> "batchSize, outputs")),
+          "reason" -> "must be an integer in [1, 1048576]", "options" -> "batchSize, outputs, wholeCall")),
       ("map('speed', 'fast')", "ONNX_INVALID_OPTION",
         Map("function" -> "onnx_predict", "option" -> "speed", "value" -> "fast",
-          "reason" -> "unknown option", "options" -> "batchSize, outputs")))
+          "reason" -> "unknown option", "options" -> "batchSize, outputs, wholeCall")))
     cases.foreach { case (options, condition, parameters) =>
       val error = intercept[org.apache.spark.sql.AnalysisException] {
         spark.sql(s"SELECT onnx_predict('digits', array_repeat(1.0F, 64), $options)").collect()

@@ -2,7 +2,7 @@ package sparkonnx
 
 import org.scalatest.funsuite.AnyFunSuite
 
-import sparkonnx.sql.FunctionCatalog
+import sparkonnx.sql.functions.FunctionCatalog
 
 /** Runs every example in every function's documentation and checks its printed output. */
 class FunctionExamplesSuite extends AnyFunSuite with OnnxSparkSession {

@@ -35,25 +35,37 @@ class SessionPoolSuite extends AnyFunSuite {
   test("over the byte budget the least recently used idle session is closed") {
     val (a, b) = (variant(2), variant(3))
     val (shaA, shaB) = (OnnxModel.sha256Hex(a), OnnxModel.sha256Hex(b))
-    val budget = a.length.toLong + a.length / 2 // room for one model only
-    val leaseA = SessionPool.lease(shaA, SessionOptions(), () => a, budget)
-    leaseA.close()
-    val leaseB = SessionPool.lease(shaB, SessionOptions(), () => b, budget)
-    var rebuilt = false
-    val again = SessionPool.lease(shaA, SessionOptions(), () => { rebuilt = true; a }, budget)
-    assert(rebuilt, "the evicted session was rebuilt")
-    again.close()
-    leaseB.close()
+    SessionPool.overrideBudget(Some(a.length.toLong + a.length / 2)) // room for one model only
+    try {
+      val leaseA = SessionPool.lease(shaA, SessionOptions(), () => a)
+      val evicted = leaseA.session
+      leaseA.close()
+      val closedBefore = SessionPool.sessionsClosed
+      val leaseB = SessionPool.lease(shaB, SessionOptions(), () => b)
+      assert(SessionPool.sessionsClosed - closedBefore === 1, "the evicted session was closed")
+      // A closed OrtSession refuses to run: it really released its native memory.
+      intercept[IllegalStateException](evicted.run(java.util.Collections.emptyMap()))
+      var rebuilt = false
+      val again = SessionPool.lease(shaA, SessionOptions(), () => { rebuilt = true; a })
+      assert(rebuilt, "the evicted session was rebuilt")
+      again.close()
+      leaseB.close()
+    } finally SessionPool.overrideBudget(None)
   }
 
   test("a leased session is not closed under its user when evicted") {
     val (a, b) = (variant(4), variant(5))
-    val budget = a.length.toLong + a.length / 2
-    val held = SessionPool.lease(OnnxModel.sha256Hex(a), SessionOptions(), () => a, budget)
-    val other = SessionPool.lease(OnnxModel.sha256Hex(b), SessionOptions(), () => b, budget)
-    // Still usable: reading its metadata would fail on a closed session.
-    assert(held.session.getInputNames.contains("pixels"))
-    held.close()
-    other.close()
+    SessionPool.overrideBudget(Some(a.length.toLong + a.length / 2))
+    try {
+      val held = SessionPool.lease(OnnxModel.sha256Hex(a), SessionOptions(), () => a)
+      val other = SessionPool.lease(OnnxModel.sha256Hex(b), SessionOptions(), () => b)
+      val closedBefore = SessionPool.sessionsClosed
+      // Still usable: reading its metadata would fail on a closed session.
+      assert(held.session.getInputNames.contains("pixels"))
+      assert(SessionPool.sessionsClosed === closedBefore)
+      held.close()
+      assert(SessionPool.sessionsClosed - closedBefore === 1, "closed by its last release")
+      other.close()
+    } finally SessionPool.overrideBudget(None)
   }
 }

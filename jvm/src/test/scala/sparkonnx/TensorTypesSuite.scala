@@ -258,7 +258,7 @@ class TensorTypesSuite extends AnyFunSuite with OnnxSparkSession {
         "tensor" -> "y", "tensorType" -> "uint16[?,2]")),
     ("a sequence-of-tensors output", "SELECT onnx_predict('sequence_output', array(1.0F, 2.0F))",
       "ONNX_UNSUPPORTED_TENSOR_TYPE", Map("model" -> "sequence_output", "role" -> "output",
-        "tensor" -> "s", "tensorType" -> "seq(float[])")),
+        "tensor" -> "s", "tensorType" -> "seq(float[unknown rank])")),
     ("a struct missing an input",
       "SELECT onnx_predict('weighted_sum', named_struct('a', 1.0F, 'b', 2.0F))",
       "ONNX_INPUT_FIELDS_MISMATCH", Map("model" -> "weighted_sum", "column" ->

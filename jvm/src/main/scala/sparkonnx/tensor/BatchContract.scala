@@ -58,7 +58,17 @@ object BatchContract {
       inputs: Seq[TensorSpec],
       arguments: Seq[Argument],
       outputs: Seq[TensorSpec],
-      wholeCall: Boolean): BatchContract =
+      wholeCall: Boolean): BatchContract = {
+    // Values no Spark column or result can hold are refused before any contract is drawn.
+    inputs.foreach { input =>
+      if (!input.isTensor) throw OnnxErrors.unsupportedTensorType(model, "input", input)
+    }
+    outputs.foreach { output =>
+      output.kind match {
+        case ValueKind.Tensor | ValueKind.SequenceOf(ValueKind.MapOf(_)) =>
+        case _ => throw OnnxErrors.unsupportedTensorType(model, "output", output)
+      }
+    }
     if (wholeCall) {
       outputs.foreach { output =>
         if (!output.isTensor || !output.shapeKnown) {
@@ -68,6 +78,7 @@ object BatchContract {
       BatchContract(inputs.map(i => InputFeed.Whole(i.shape)), inputs.map(_ => false),
         outputs.map(_ => OutputSplit.Whole), None, wholeCall = true)
     } else batched(model, inputs, arguments, outputs)
+  }
 
   private sealed trait Role
   private final case class Dynamic(axis: Int) extends Role

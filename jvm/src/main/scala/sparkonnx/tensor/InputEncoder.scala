@@ -43,7 +43,7 @@ final class InputEncoder(
       valueDims.nonEmpty
     } else if (layout.depth == 0) {
       valueDims.forall(d => d == 1 || d < 0)
-    } else layout.depth <= valueDims.length)
+    } else valueDims.nonEmpty)
 
   val isString: Boolean = spec.elementType == ElementType.StringType
   private val elementSize = spec.elementType.byteSize

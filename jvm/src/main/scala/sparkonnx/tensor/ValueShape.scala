@@ -18,6 +18,9 @@ private[tensor] object ValueShape {
       if (expected.forall(d => d == 1 || d < 0)) Some(Array.fill(rank)(1L)) else None
     } else if (depth == rank) {
       if (dims.indices.forall(matches)) Some(dims) else None
+    } else if (depth > rank && rank > 0) {
+      // Deeper (rectangular) arrays are read row-major, like one flat array of their elements.
+      fit(Array(dims.product), expected, scalar = false)
     } else if (depth == 0 || depth > rank) {
       None
     } else if (!(0 until depth - 1).forall(matches)) {
