@@ -2,6 +2,9 @@ package sparkonnx
 
 import java.nio.file.{Files, Paths}
 
+import scala.jdk.CollectionConverters._
+
+import ai.onnxruntime.{OnnxTensor, OrtSession}
 import org.scalatest.funsuite.AnyFunSuite
 
 import sparkonnx.model.OnnxModel
@@ -14,6 +17,17 @@ class SessionPoolSuite extends AnyFunSuite {
   /** A distinct, still valid model: an unknown protobuf field appended changes its SHA-256. */
   private def variant(tag: Int): Array[Byte] =
     digits ++ Array[Byte](0xa0.toByte, 0x01, (0x40 + tag).toByte) // tags other suites do not use
+
+  /** Scores one row: ONNX Runtime refuses ("Trying to score a closed OrtSession") once closed. */
+  private def score(session: OrtSession): Unit = {
+    val input = OnnxTensor.createTensor(SessionPool.environment, Array(Array.fill(64)(1f)))
+    try session.run(Map("pixels" -> input).asJava).close() finally input.close()
+  }
+
+  private def assertClosed(session: OrtSession, what: String): Unit = {
+    val error = intercept[IllegalStateException](score(session))
+    assert(error.getMessage.contains("closed OrtSession"), s"$what: ${error.getMessage}")
+  }
 
   test("sessions are shared by key and built once, bytes fetched only to build") {
     val bytes = variant(1)
@@ -37,11 +51,18 @@ class SessionPoolSuite extends AnyFunSuite {
     val (shaA, shaB) = (OnnxModel.sha256Hex(a), OnnxModel.sha256Hex(b))
     val budget = a.length.toLong + a.length / 2 // room for one model only
     val leaseA = SessionPool.lease(shaA, SessionOptions(), () => a, budget)
+    val sessionA = leaseA.session
+    score(sessionA)
     leaseA.close()
+    score(sessionA) // idle, but within the budget: still open
     val leaseB = SessionPool.lease(shaB, SessionOptions(), () => b, budget)
+    assertClosed(sessionA, "the evicted idle session")
+    score(leaseB.session)
     var rebuilt = false
     val again = SessionPool.lease(shaA, SessionOptions(), () => { rebuilt = true; a }, budget)
     assert(rebuilt, "the evicted session was rebuilt")
+    assert(again.session ne sessionA)
+    score(again.session)
     again.close()
     leaseB.close()
   }
@@ -51,9 +72,13 @@ class SessionPoolSuite extends AnyFunSuite {
     val budget = a.length.toLong + a.length / 2
     val held = SessionPool.lease(OnnxModel.sha256Hex(a), SessionOptions(), () => a, budget)
     val other = SessionPool.lease(OnnxModel.sha256Hex(b), SessionOptions(), () => b, budget)
-    // Still usable: reading its metadata would fail on a closed session.
+    // Evicted while leased: still usable by its holder...
+    score(held.session)
     assert(held.session.getInputNames.contains("pixels"))
     held.close()
+    // ...and closed by its last release.
+    assertClosed(held.session, "the evicted session after its last release")
+    score(other.session)
     other.close()
   }
 }
