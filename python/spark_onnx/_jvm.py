@@ -70,3 +70,19 @@ def registered(spark: SparkSession) -> list[str]:
 def sessions_created(spark: SparkSession) -> int:
     """ONNX Runtime sessions created in the driver JVM (for tests)."""
     return int(spark.sparkContext._jvm.sparkonnx.runtime.SessionPool.sessionsCreated())
+
+
+# --- errors -----------------------------------------------------------------------------------
+
+
+def error_condition(java_exception: Any) -> str | None:
+    """The error condition of a JVM exception that is a `SparkThrowable`, else None."""
+    from py4j.java_gateway import is_instance_of
+    from pyspark import SparkContext
+
+    gateway = SparkContext._gateway
+    if gateway is None or not is_instance_of(
+        gateway, java_exception, "org.apache.spark.SparkThrowable"
+    ):
+        return None
+    return SparkContext._jvm.PythonErrorUtils.getCondition(java_exception)
