@@ -17,6 +17,10 @@ import sparkonnx.model.OnnxModel
  * so that it survives `copy()`, Python's Param transfer and save/load like any other Param; a
  * model given as bytes is therefore written once to a content-addressed file in a private
  * folder of this JVM's temp directory, deleted when the JVM exits.
+ * {{{
+ *   val path = HeldModels.stash(bytes)        // file:/tmp/spark-onnx-held-models…/<sha256>.onnx
+ *   new OnnxTransformer().setModelPath(path)  // what setModel(bytes) does
+ * }}}
  */
 object HeldModels {
 
