@@ -1,11 +1,14 @@
 """Runs in its own process (a Connect client cannot share a process with a classic session):
 starts a local Spark Connect server with spark-onnx and a model registered by configuration,
-scores rows through SQL and the DataFrame function, and prints the results as JSON."""
+scores rows read from a parquet file (a real scan, not a local relation the client sends)
+through SQL, the DataFrame function and a model registered from the client, and prints the
+results, the physical plan and the server's ONNX Runtime run counts as JSON."""
 
 from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 
 from pyspark.errors import AnalysisException
 from pyspark.sql import SparkSession
@@ -14,19 +17,38 @@ import spark_onnx
 from spark_onnx.functions import onnx_predict
 
 
-def main(model_path: str, rows_path: str) -> None:
+def session_runs(spark: SparkSession) -> int:
+    """`OrtSession.run` calls so far in the server's JVM (driver and executors in local mode)."""
+    return spark.sql("SELECT onnx_runtime_stats().sessionRuns AS runs").first().runs
+
+
+def scored(spark: SparkSession, frame) -> tuple[list, int]:
+    """The rows of `frame` (id, p) in id order, and the session runs they took."""
+    before = session_runs(spark)
+    rows = [r.p for r in frame.orderBy("id").collect()]
+    return rows, session_runs(spark) - before
+
+
+def main(model_path: str, rows_path: str, work_dir: str) -> None:
     builder = SparkSession.builder.remote("local[2]").config("spark.ui.enabled", "false")
     spark = spark_onnx.configure(builder, models={"digits": model_path}).getOrCreate()
     assert not hasattr(spark, "_jsparkSession"), "expected a Spark Connect session"
     with open(rows_path) as rows:
         pixels = json.load(rows)
-    frame = spark.createDataFrame(list(enumerate(pixels)), "id INT, pixels ARRAY<FLOAT>")
+    parquet = str(Path(work_dir) / "rows.parquet")
+    local = spark.createDataFrame(list(enumerate(pixels)), "id INT, pixels ARRAY<FLOAT>")
+    local.repartition(2).write.mode("overwrite").parquet(parquet)
+    frame = spark.read.parquet(parquet)
     frame.createOrReplaceTempView("rows")
-    by_sql = spark.sql("SELECT id, onnx_predict('digits', pixels) AS p FROM rows ORDER BY id")
-    by_function = frame.select("id", onnx_predict("digits", "pixels").alias("p")).orderBy("id")
+    query = "SELECT id, onnx_predict('digits', pixels) AS p FROM rows"
+    plan = spark.sql(f"EXPLAIN {query}").first()[0]
+    by_sql, sql_runs = scored(spark, spark.sql(query))
+    by_function, function_runs = scored(
+        spark, frame.select("id", onnx_predict("digits", "pixels").alias("p"))
+    )
     spark_onnx.register(spark, "digits_registered", model_path)
-    by_register = spark.sql(
-        "SELECT id, onnx_predict('digits_registered', pixels) AS p FROM rows ORDER BY id"
+    by_register, register_runs = scored(
+        spark, spark.sql("SELECT id, onnx_predict('digits_registered', pixels) AS p FROM rows")
     )
     try:
         spark.sql("SELECT onnx_predict('nope', pixels) FROM rows").collect()
@@ -41,9 +63,11 @@ def main(model_path: str, rows_path: str) -> None:
     print(
         json.dumps(
             {
-                "sql": [r.p for r in by_sql.collect()],
-                "function": [r.p for r in by_function.collect()],
-                "registered": [r.p for r in by_register.collect()],
+                "sql": by_sql,
+                "function": by_function,
+                "registered": by_register,
+                "runs": {"sql": sql_runs, "function": function_runs, "registered": register_runs},
+                "plan": plan,
                 "names": list(spark_onnx.registered(spark)),
                 "input_shape": list(spark_onnx.describe(spark, "digits").inputs[0].shape),
                 "error": error,
@@ -54,4 +78,4 @@ def main(model_path: str, rows_path: str) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], sys.argv[2])
+    main(sys.argv[1], sys.argv[2], sys.argv[3])

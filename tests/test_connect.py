@@ -1,5 +1,5 @@
 """The same query on a Spark Connect session: functions resolve on the server, models come from
-configuration, no py4j on the client."""
+configuration, no py4j on the client, and the rows (a parquet scan) run batched in OnnxEval."""
 
 from __future__ import annotations
 
@@ -17,14 +17,20 @@ HERE = Path(__file__).resolve().parent
 
 
 def test_onnx_predict_on_spark_connect(tmp_path, digits_test, digits_direct):
-    rows = digits_test[0][:40]
+    rows = digits_test[0]
     rows_path = tmp_path / "rows.json"
     rows_path.write_text(json.dumps(rows.tolist()))
     # Keep the parent's path too, so the client imports the same spark_onnx as this test.
     path = [str(HERE), *filter(None, [os.environ.get("PYTHONPATH")])]
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(path))
     done = subprocess.run(
-        [sys.executable, str(HERE / "connect_client.py"), str(DIGITS), str(rows_path)],
+        [
+            sys.executable,
+            str(HERE / "connect_client.py"),
+            str(DIGITS),
+            str(rows_path),
+            str(tmp_path),
+        ],
         check=False,
         capture_output=True,
         text=True,
@@ -34,7 +40,12 @@ def test_onnx_predict_on_spark_connect(tmp_path, digits_test, digits_direct):
     assert done.returncode == 0, done.stderr[-3000:]
     result = json.loads(done.stdout.strip().splitlines()[-1])
     for way in ("sql", "function", "registered"):
-        np.testing.assert_array_equal(np.array(result[way], dtype=np.float32), digits_direct[:40])
+        np.testing.assert_array_equal(np.array(result[way], dtype=np.float32), digits_direct)
+        # Batched: a few runs per partition, never one per row (the single-row fallback).
+        assert 1 <= result["runs"][way] <= len(rows) // 8, (way, result["runs"])
+    plan = result["plan"]
+    assert "OnnxEval [onnx_predict(digits, batchSize=" in plan, plan
+    assert "FileScan parquet" in plan and "LocalTableScan" not in plan, plan
     assert {"digits", "digits_registered"} <= set(result["names"])
     assert result["input_shape"] == [-1, 64]
     assert result["error"]["type"] == "ModelNotFound"

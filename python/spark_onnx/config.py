@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 
 from pyspark.sql import SparkSession
@@ -10,6 +11,28 @@ from pyspark.sql import SparkSession
 from ._jars import EXTENSION_CLASS, bundled_jars
 
 MODEL_CONF_PREFIX = "spark.onnx.model."
+
+# `scheme://...` (hdfs, s3a, gs, abfss, file, ...); `file:/x` has no authority but is a URI too.
+_URI = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*://")
+
+
+def model_location(path: str | os.PathLike[str]) -> str:
+    """A model's path as the JVM should read it: any `scheme://...` URI (`hdfs://`, `s3a://`,
+    `file:///`) or `file:` path as given, and a plain path made absolute, so that executors, a
+    Spark Connect server or a JVM started elsewhere read the same file.
+
+    The one place spark-onnx normalises model paths: `register`, `configure(models=...)` and
+    the ML stages' `modelPath` all use it.
+
+    >>> model_location("hdfs://namenode:8020/models/digits.onnx")
+    'hdfs://namenode:8020/models/digits.onnx'
+    >>> model_location("models/digits.onnx")   # in /home/me
+    '/home/me/models/digits.onnx'
+    """
+    text = os.fspath(path)
+    if _URI.match(text) or text.startswith("file:"):
+        return text
+    return os.path.abspath(text)
 
 
 def configure(
@@ -31,7 +54,7 @@ def configure(
     builder = builder.config("spark.jars", ",".join(dict.fromkeys(jars)))
     builder = builder.config("spark.sql.extensions", ",".join(extensions))
     for name, path in (models or {}).items():
-        builder = builder.config(MODEL_CONF_PREFIX + name, os.path.abspath(path))
+        builder = builder.config(MODEL_CONF_PREFIX + name, model_location(path))
     return builder
 
 

@@ -149,17 +149,11 @@ def _connect_flavors() -> dict[type, type]:
 
 def _classic_converter(original: Callable[[Any], Any]) -> Callable[[Any], Any]:
     def convert(java_exception: Any) -> Any:
-        from py4j.java_gateway import is_instance_of
-        from pyspark import SparkContext
+        from ._jvm import error_condition
 
-        gateway = SparkContext._gateway
-        if gateway is not None and is_instance_of(
-            gateway, java_exception, "org.apache.spark.SparkThrowable"
-        ):
-            condition = SparkContext._jvm.PythonErrorUtils.getCondition(java_exception)
-            typed = _typed(condition, _classic_flavors())
-            if typed is not None:
-                return typed(origin=java_exception)
+        typed = _typed(error_condition(java_exception), _classic_flavors())
+        if typed is not None:
+            return typed(origin=java_exception)
         return original(java_exception)
 
     return convert

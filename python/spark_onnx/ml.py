@@ -3,6 +3,7 @@ Params; a parity test checks these declarations match)."""
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from pyspark import keyword_only
@@ -10,6 +11,8 @@ from pyspark.ml.param import Param, Params, TypeConverters
 from pyspark.ml.util import JavaMLReadable, JavaMLReader, JavaMLWritable
 from pyspark.ml.wrapper import JavaTransformer
 
+from . import _jvm
+from .config import model_location
 from .model import OnnxModel
 
 
@@ -22,13 +25,25 @@ class _SparkOnnxReader(JavaMLReader):
 
 
 class _ModelHolder(Params):
-    """The model of a stage: registered in the session (`modelName`) or held by the stage
-    (`modelPath` / `model`), which then saves it with the stage. Mirrors Scala's ModelHolder."""
+    """The model of a stage, always one of two Params (mirrors Scala's `ModelHolder`):
+    `modelName`, a model registered in the session, or `modelPath`, a model the stage holds (a
+    path or URI, read on the driver and saved inside the stage's directory). `setModel` holds an
+    in-memory model: the driver JVM writes it once to a content-addressed file and `modelPath`
+    names that file, so a held model is a plain string Param that `copy()`, `save`/`load` and
+    the Params of a `CrossValidator` carry like any other."""
 
     modelName: Param[str] = Param(
         Params._dummy(),
         "modelName",
         "name of a model registered in the session; empty to use the model held by the stage",
+        typeConverter=TypeConverters.toString,
+    )
+
+    modelPath: Param[str] = Param(
+        Params._dummy(),
+        "modelPath",
+        "path or URI (any Hadoop file system) of the ONNX model the stage holds, read on the "
+        "driver and saved with the stage; empty to use the registered model modelName",
         typeConverter=TypeConverters.toString,
     )
 
@@ -45,55 +60,45 @@ class _ModelHolder(Params):
     def setBatchSize(self, value: int) -> Any:
         return self._set(batchSize=value)
 
-    def _create_java(self, java_class: str) -> Any:
-        from pyspark import SparkContext
-
-        from ._jvm import require_class
-
-        require_class(SparkContext._jvm, java_class)
-        return self._new_java_obj(java_class, self.uid)
-
-    def _set_with_model(self, **kwargs: Any) -> Any:
-        path, model = kwargs.pop("modelPath", None), kwargs.pop("model", None)
-        feed = kwargs.pop("feed", None)
-        name = kwargs.pop("modelName", None)
-        self._set(**{k: v for k, v in kwargs.items() if v is not None})
-        if name is not None:
-            self.setModelName(name)
-        if path is not None:
-            self.setModelPath(path)
-        if model is not None:
-            self.setModel(model)
-        if feed is not None:
-            self.setFeed(feed)  # type: ignore[attr-defined]
-        return self
-
-    def setModelPath(self, path: str) -> Any:
-        """Holds the model at `path`, read now on the driver."""
-        import os
-
-        self._java_obj.setModelPath(os.path.abspath(path) if "://" not in path else path)
-        return self._set(modelName="")
-
-    def setModel(self, model: OnnxModel | bytes) -> Any:
-        """Holds a model given in memory."""
-        data = model.bytes if isinstance(model, OnnxModel) else bytes(model)
-        self._java_obj.setModel(bytearray(data))
-        return self._set(modelName="")
-
-    def setModelName(self, value: str) -> Any:
-        """Uses the model registered as `value` in the session."""
-        self._java_obj.setModelName(value)
-        return self._set(modelName=value)
-
     def getModelName(self) -> str:
         return self.getOrDefault(self.modelName)
 
-    def setInputCol(self, value: str) -> Any:
-        return self._set(inputCol=value)
+    def getModelPath(self) -> str:
+        return self.getOrDefault(self.modelPath)
 
-    def setOutputCol(self, value: str) -> Any:
-        return self._set(outputCol=value)
+    def setModelName(self, value: str) -> Any:
+        """Uses the model registered as `value` in the session (and drops a held model)."""
+        return self._set(modelName=value, modelPath="")
+
+    def setModelPath(self, value: str | os.PathLike[str]) -> Any:
+        """Holds the model at `value`: a URI (`hdfs://`, `s3a://`, `file:`) as given, a plain
+        path made absolute. The JVM reads it on the driver when the stage first needs it."""
+        return self._set(modelPath=model_location(value), modelName="")
+
+    def setModel(self, model: OnnxModel | bytes) -> Any:
+        """Holds a model given in memory: checked and written once to a content-addressed file
+        of the driver JVM, which becomes `modelPath`."""
+        data = model.bytes if isinstance(model, OnnxModel) else bytes(model)
+        return self.setModelPath(_jvm.stash_model(data))
+
+    def _create_java(self, java_class: str) -> Any:
+        return _jvm.new_stage(java_class, self.uid)
+
+    def _set_with_model(self, **kwargs: Any) -> Any:
+        """`setParams` for a model holder: the model arguments through their setters."""
+        sources = {k: kwargs.pop(k) for k in ("modelName", "modelPath", "model") if k in kwargs}
+        sources = {k: v for k, v in sources.items() if v is not None}
+        if len(sources) > 1:
+            raise ValueError(
+                f"give one of modelName, modelPath and model, not {' and '.join(sources)}"
+            )
+        feed = kwargs.pop("feed", None)
+        self._set(**{k: v for k, v in kwargs.items() if v is not None})
+        for key, value in sources.items():  # setModelName, setModelPath or setModel
+            getattr(self, f"set{key[0].upper()}{key[1:]}")(value)
+        if feed is not None:
+            self.setFeed(feed)  # type: ignore[attr-defined]
+        return self
 
 
 class OnnxTransformer(
@@ -101,8 +106,9 @@ class OnnxTransformer(
 ):
     """Runs an ONNX model as a pipeline stage, on the batched `onnx_predict` engine.
 
-    The model is held by the stage (`modelPath` or `model`) or registered in the session
-    (`modelName`). Saving the stage, or a pipeline holding it, stores the model bytes too.
+    The model is held by the stage (`modelPath`, or `model` in memory) or registered in the
+    session (`modelName`). Saving the stage, or a pipeline holding it, stores the model bytes
+    too; the loaded stage holds that copy (`modelPath` is the saved `model.onnx`).
 
     >>> scorer = OnnxTransformer(modelPath="models/digits.onnx", inputCols=["pixels"],
     ...                          outputCols=["probabilities"])
@@ -159,6 +165,7 @@ class OnnxTransformer(
         self._java_obj = self._create_java("sparkonnx.ml.OnnxTransformer")
         self._setDefault(
             modelName="",
+            modelPath="",
             inputCols=[],
             inputNames=[],
             outputCols=[],
@@ -189,6 +196,14 @@ class OnnxTransformer(
 
     def setOutputNames(self, value: list[str]) -> OnnxTransformer:
         return self._set(outputNames=value)
+
+    def setInputCol(self, value: str) -> OnnxTransformer:
+        """The ML convention for a one-input model: `setInputCols([value])`."""
+        return self.setInputCols([value])
+
+    def setOutputCol(self, value: str) -> OnnxTransformer:
+        """The ML convention for one fetched output: `setOutputCols([value])`."""
+        return self.setOutputCols([value])
 
     def setVectorOutput(self, value: bool) -> OnnxTransformer:
         return self._set(vectorOutput=value)

@@ -12,6 +12,7 @@ from pyspark.ml.util import JavaMLReadable, JavaMLReader, JavaMLWritable
 from pyspark.ml.wrapper import JavaTransformer
 
 from .ml import _ModelHolder, _SparkOnnxReader
+from .model import OnnxModel
 
 
 class _ImageModelParams(HasInputCol, HasOutputCol):
@@ -35,6 +36,22 @@ class _ImageModelParams(HasInputCol, HasOutputCol):
     def getOutputName(self) -> str:
         return self.getOrDefault(self.outputName)
 
+    def setInputCol(self, value: str) -> Any:
+        """The image column: Spark's `image` struct or encoded bytes (PNG, JPEG, ...)."""
+        return self._set(inputCol=value)
+
+    def setOutputCol(self, value: str) -> Any:
+        return self._set(outputCol=value)
+
+    def setPreset(self, value: str) -> Any:
+        """Image preprocessing: 'auto' (what the model records, else 'imagenet'), or a preset
+        of `onnx_image_tensor` ('imagenet', 'mobilenet_v2', 'efficientnet_lite0')."""
+        return self._set(preset=value)
+
+    def setOutputName(self, value: str) -> Any:
+        """The model output to use (e.g. a feature layer); empty for the first output."""
+        return self._set(outputName=value)
+
 
 class ImageFeaturizer(
     JavaTransformer,
@@ -56,7 +73,7 @@ class ImageFeaturizer(
         *,
         modelName: str | None = None,
         modelPath: str | None = None,
-        model: Any = None,
+        model: OnnxModel | bytes | None = None,
         inputCol: str | None = None,
         outputCol: str | None = None,
         preset: str | None = None,
@@ -67,6 +84,7 @@ class ImageFeaturizer(
         self._java_obj = self._create_java("sparkonnx.ml.ImageFeaturizer")
         self._setDefault(
             modelName="",
+            modelPath="",
             inputCol="image",
             outputCol="features",
             preset="auto",
@@ -116,7 +134,7 @@ class ImagePredictor(
         *,
         modelName: str | None = None,
         modelPath: str | None = None,
-        model: Any = None,
+        model: OnnxModel | bytes | None = None,
         inputCol: str | None = None,
         outputCol: str | None = None,
         preset: str | None = None,
@@ -130,6 +148,7 @@ class ImagePredictor(
         self._java_obj = self._create_java("sparkonnx.ml.ImagePredictor")
         self._setDefault(
             modelName="",
+            modelPath="",
             inputCol="image",
             outputCol="predictions",
             preset="auto",
@@ -144,6 +163,18 @@ class ImagePredictor(
     @keyword_only
     def setParams(self, **kwargs: Any) -> ImagePredictor:
         return self._set_with_model(**kwargs)
+
+    def setTopK(self, value: int) -> ImagePredictor:
+        """How many classes to return, best first."""
+        return self._set(topK=value)
+
+    def setLabels(self, value: list[str]) -> ImagePredictor:
+        """Class names by index (e.g. the zoo's imagenet_labels.txt); empty for indices only."""
+        return self._set(labels=value)
+
+    def setDecode(self, value: bool) -> ImagePredictor:
+        """True for the top classes with labels; False for the model's raw scores."""
+        return self._set(decode=value)
 
     def getTopK(self) -> int:
         return self.getOrDefault(self.topK)

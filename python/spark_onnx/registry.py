@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Union
 
 from pyspark.sql import SparkSession
 
 from . import _jvm
-from .config import MODEL_CONF_PREFIX
+from .config import MODEL_CONF_PREFIX, model_location
 from .model import ModelInfo, OnnxModel
 
 ModelSource = Union[str, "os.PathLike[str]", bytes, OnnxModel]
@@ -56,12 +55,12 @@ def register(
                 "classic session; on Spark Connect, register a path the server can read."
             )
         # The server loads and checks a configured model when a query first names it.
-        spark.conf.set(MODEL_CONF_PREFIX + name, _absolute(model))
+        spark.conf.set(MODEL_CONF_PREFIX + name, model_location(model))
         return
     if isinstance(model, (bytes, bytearray)):
         _jvm.register_bytes(spark, name, bytes(model), options, replace)
     else:
-        _jvm.register_path(spark, name, _absolute(model), options, replace)
+        _jvm.register_path(spark, name, model_location(model), options, replace)
     if as_function:
         _jvm.register_function(spark, name)
 
@@ -96,10 +95,3 @@ def _names(spark: SparkSession) -> list[str]:
         for key in spark.conf.getAll
         if key.startswith(MODEL_CONF_PREFIX)
     )
-
-
-def _absolute(path: str | os.PathLike[str]) -> str:
-    text = os.fspath(path)
-    # URIs (hdfs://, s3a://, file:) pass through; plain paths are made absolute so executors
-    # and servers with another working directory read the same file.
-    return text if "://" in text or text.startswith("file:") else str(Path(text).resolve())

@@ -58,11 +58,16 @@ class ImageStagesSuite extends AnyFunSuite with OnnxSparkSession {
     assert(raw === Seq(149f, 99f, 128f, 150f, 99f, 128f, 149f, 100f, 128f, 150f, 100f, 128f))
   }
 
-  test("ImagePredictor with the zoo classifier matches ONNX Runtime, top-k sorted") {
+  test("ImagePredictor matches ONNX Runtime, top-k sorted, and so does its saved copy") {
     val labels = Files.readAllLines(zoo.resolve("imagenet_labels.txt")).asScala.toArray
     val stage = new ImagePredictor().setModelPath(zoo.resolve("mobilenet_v2.onnx").toString)
       .setInputCol("image").setLabels(labels).setTopK(3)
     val top = stage.transform(frame).select("predictions").head().getSeq[Row](0)
+    val dir = Files.createTempDirectory("predictor").resolve("stage").toString
+    stage.write.overwrite().save(dir)
+    val loaded = ImagePredictor.load(dir)
+    assert(loaded.getTopK === 3 && loaded.getLabels.toSeq === labels.toSeq)
+    assert(loaded.transform(frame).select("predictions").head().getSeq[Row](0) === top)
     val expected = directProbabilities()
     val best = expected.indices.sortBy(i => -expected(i)).take(3)
     assert(top.map(_.getInt(0)) === best)

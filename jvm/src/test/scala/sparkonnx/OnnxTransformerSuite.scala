@@ -6,6 +6,7 @@ import org.apache.spark.ml.{Pipeline, PipelineModel}
 import org.apache.spark.ml.classification.LogisticRegression
 import org.apache.spark.ml.evaluation.MulticlassClassificationEvaluator
 import org.apache.spark.ml.linalg.{SQLDataTypes, Vector}
+import org.apache.spark.ml.param.ParamMap
 import org.apache.spark.sql.{DataFrame, Row}
 import org.apache.spark.sql.types._
 import org.scalatest.funsuite.AnyFunSuite
@@ -55,6 +56,9 @@ class OnnxTransformerSuite extends AnyFunSuite with OnnxSparkSession {
     assert(loaded.getBatchSize === 32)
     assert(loaded.getOutputCols.toSeq === Seq("p"))
     assert(loaded.modelBytes.get.sameElements(Files.readAllBytes(digitsPath)))
+    // The loaded stage holds the saved copy: modelPath names it, the registered name is gone.
+    assert(loaded.getModelName === "")
+    assert(loaded.getModelPath.startsWith("file:/") && loaded.getModelPath.endsWith("/model.onnx"))
     val fresh = spark.newSession()
     assert(!OnnxModels.registered(fresh).exists(_.startsWith("onnx_")))
     val data = fresh.createDataFrame(frame.rdd, frame.schema)
@@ -79,6 +83,15 @@ class OnnxTransformerSuite extends AnyFunSuite with OnnxSparkSession {
     assert(reloaded.collect().map(r => r.getInt(0) -> r.getDouble(1)).toMap === before.toMap)
     val vector = predicted.select("features").head().getAs[Vector](0)
     assert(vector.size === 10)
+  }
+
+  test("modelPath set through the generic Params API (as PySpark transfers it) is read on use") {
+    val stage = new OnnxTransformer().setInputCol("pixels").setOutputCol("p")
+    stage.set(stage.modelPath, digitsPath.toString)
+    assertScores(stage.transform(frame), "p")
+    val copied = stage.copy(ParamMap(stage.batchSize -> 16))
+    assert(copied.getModelPath === digitsPath.toString)
+    assertScores(copied.transform(frame), "p")
   }
 
   test("a stage with no model says so") {

@@ -44,11 +44,8 @@ class ImageFeaturizer(override val uid: String)
     schema.add($(outputCol), SQLDataTypes.VectorType, nullable = true)
   }
 
-  override def copy(extra: ParamMap): ImageFeaturizer = {
-    val that = defaultCopy[ImageFeaturizer](extra)
-    that.heldModel = heldModel
-    that
-  }
+  override def copy(extra: ParamMap): ImageFeaturizer =
+    withModelsOf(defaultCopy[ImageFeaturizer](extra))
 
   override def write: MLWriter = new StagePersistence.Writer(this)
 }

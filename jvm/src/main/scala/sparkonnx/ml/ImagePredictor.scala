@@ -58,11 +58,8 @@ class ImagePredictor(override val uid: String)
     schema.add($(outputCol), outputType, nullable = true)
   }
 
-  override def copy(extra: ParamMap): ImagePredictor = {
-    val that = defaultCopy[ImagePredictor](extra)
-    that.heldModel = heldModel
-    that
-  }
+  override def copy(extra: ParamMap): ImagePredictor =
+    withModelsOf(defaultCopy[ImagePredictor](extra))
 
   override def write: MLWriter = new StagePersistence.Writer(this)
 }

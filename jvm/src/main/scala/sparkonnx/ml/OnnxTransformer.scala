@@ -17,8 +17,8 @@ import sparkonnx.tensor.ModelBinding
 /**
  * Runs an ONNX model as a Spark ML stage, on the same batched `onnx_predict` expression.
  * The model is either registered in the session (`modelName`) or held by the stage
- * (`setModelPath` / `setModel`); saving the stage (or a pipeline holding it) writes the model
- * bytes beside its metadata, so a loaded pipeline runs in a fresh session.
+ * (`modelPath`, or `setModel(bytes)`); saving the stage (or a pipeline holding it) writes the
+ * model bytes beside its metadata, so a loaded pipeline runs in a fresh session.
  * {{{
  *   val scorer = new OnnxTransformer()
  *     .setModelPath("models/digits.onnx")
@@ -37,6 +37,12 @@ class OnnxTransformer(override val uid: String)
   def setOutputCols(value: Array[String]): this.type = set(outputCols, value)
   def setOutputNames(value: Array[String]): this.type = set(outputNames, value)
   def setVectorOutput(value: Boolean): this.type = set(vectorOutput, value)
+
+  /** The ML convention for a one-input model: `setInputCols(Array(value))`. */
+  def setInputCol(value: String): this.type = setInputCols(Array(value))
+
+  /** The ML convention for one fetched output: `setOutputCols(Array(value))`. */
+  def setOutputCol(value: String): this.type = setOutputCols(Array(value))
 
   /** Feeds model inputs from columns by name: input name -> column. */
   def setFeed(feed: Map[String, String]): this.type = {
@@ -82,11 +88,8 @@ class OnnxTransformer(override val uid: String)
     }
   }
 
-  override def copy(extra: ParamMap): OnnxTransformer = {
-    val that = defaultCopy[OnnxTransformer](extra)
-    that.heldModel = heldModel
-    that
-  }
+  override def copy(extra: ParamMap): OnnxTransformer =
+    withModelsOf(defaultCopy[OnnxTransformer](extra))
 
   override def write: MLWriter = new StagePersistence.Writer(this)
 
