@@ -1,7 +1,9 @@
 package sparkonnx
 
 import org.apache.spark.sql.Column
-import org.apache.spark.sql.functions.{call_function, col, lit, map}
+import org.apache.spark.sql.functions.col
+
+import sparkonnx.sql.functions.OnnxCallColumns
 
 /**
  * DataFrame functions. Each calls the registered SQL function by name, so it works on classic
@@ -22,7 +24,10 @@ object functions {
   def onnx_predict(model: String, input: String, moreInputs: String*): Column =
     onnx_predict(model, (input +: moreInputs).map(col): _*)
 
-  /** With call options: `batchSize`, `outputs` (comma-separated output names). */
+  /**
+   * With call options: `batchSize`, `outputs` (comma-separated output names), `wholeCall`
+   * ("true": each row is one complete run with full tensors; see docs/tensors.md).
+   */
   def onnx_predict(model: String, inputs: Seq[Column], options: Map[String, String]): Column =
     call("onnx_predict", model, inputs, options)
 
@@ -38,10 +43,6 @@ object functions {
       function: String,
       model: String,
       inputs: Seq[Column],
-      options: Map[String, String]): Column = {
-    val optionColumn =
-      if (options.isEmpty) Nil
-      else Seq(map(options.toSeq.sortBy(_._1).flatMap { case (k, v) => Seq(lit(k), lit(v)) }: _*))
-    call_function(function, (lit(model) +: inputs) ++ optionColumn: _*)
-  }
+      options: Map[String, String]): Column =
+    OnnxCallColumns.call(function, model, inputs, options)
 }

@@ -59,7 +59,7 @@ class ErrorConditionsSuite extends AnyFunSuite with OnnxSparkSession {
         if e.getCondition == "ONNX_INPUT_SHAPE_MISMATCH" => e.asInstanceOf[Throwable] }
       .getOrElse(fail("no ONNX_INPUT_SHAPE_MISMATCH in the cause chain", error))
     checkError(cause, "ONNX_INPUT_SHAPE_MISMATCH", Map("model" -> "digits", "input" -> "pixels",
-      "column" -> "p", "shape" -> "[?,64]", "expected" -> "64 elements", "actual" -> "63 elements"))
+      "column" -> "p", "shape" -> "[?,64]", "expected" -> "64 elements per row", "actual" -> "63 elements"))
   }
 
   test("runtime error: a null inside an array") {

@@ -3,7 +3,7 @@ package sparkonnx.ml
 import org.apache.spark.sql.{Column, SparkSession}
 import org.apache.spark.sql.functions.{call_function, col, flatten, lit}
 
-import sparkonnx.functions.onnx_predict
+import sparkonnx.sql.functions.OnnxCallColumns
 import sparkonnx.image.ImagePreprocessing
 import sparkonnx.model.OnnxModel
 
@@ -26,6 +26,6 @@ private[ml] object ImageScoring {
       throw new IllegalArgumentException(s"model has no output '$output'; outputs: " +
         model.signature.outputs.map(_.name).mkString(", ")))
     // [N,C,1,1]-style outputs become one flat array per image.
-    (2 until spec.rank).foldLeft(onnx_predict(name, Seq(tensor), options))((c, _) => flatten(c))
+    (2 until spec.rank).foldLeft(OnnxCallColumns.call("onnx_predict", name, Seq(tensor), options))((c, _) => flatten(c))
   }
 }

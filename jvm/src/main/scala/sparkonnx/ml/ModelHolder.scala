@@ -3,7 +3,7 @@ package sparkonnx.ml
 import org.apache.spark.ml.param.{IntParam, Param, ParamValidators, Params}
 import org.apache.spark.sql.SparkSession
 
-import sparkonnx.OnnxModels
+import sparkonnx.sql.functions.ModelCatalog
 import sparkonnx.model.OnnxModel
 
 /**
@@ -78,8 +78,8 @@ trait ModelHolder extends Params {
     heldModel match {
       case Some(model) =>
         val name = s"onnx_${model.sha256.take(16)}"
-        if (!OnnxModels.registered(spark).contains(name)) {
-          OnnxModels.register(spark, name, model.bytes)
+        if (!ModelCatalog.registered(spark).contains(name)) {
+          ModelCatalog.register(spark, name, model.bytes)
         }
         name
       case None if $(modelName).nonEmpty => $(modelName)
@@ -88,9 +88,25 @@ trait ModelHolder extends Params {
     }
   }
 
+  /**
+   * The model for schema checks: the held one, or the registered one's signature. Pure: it
+   * registers nothing and opens no session (Spark calls `transformSchema` while planning).
+   */
+  protected def modelForSchema(spark: SparkSession): OnnxModel = {
+    require($(modelName).isEmpty || $(modelPath).isEmpty, s"${getClass.getSimpleName} $uid " +
+      s"has both modelName (${$(modelName)}) and modelPath (${$(modelPath)}): set only one")
+    heldModel.getOrElse {
+      if ($(modelName).isEmpty) {
+        throw new IllegalArgumentException(s"${getClass.getSimpleName} $uid has " +
+          "no model: call setModelName, setModelPath or setModel")
+      }
+      ModelCatalog.lookup(spark, $(modelName))
+    }
+  }
+
   protected def resolvedModel(spark: SparkSession): (String, OnnxModel) = {
     val name = registeredName(spark)
-    val model = OnnxModels.lookup(spark, name)
+    val model = ModelCatalog.lookup(spark, name)
     lastResolved = Some(name -> model)
     (name, model)
   }
@@ -98,7 +114,7 @@ trait ModelHolder extends Params {
   /** The model to save with the stage: held, last run under its name, or registered now. */
   private[ml] def modelToSave(spark: SparkSession): OnnxModel = heldModel
     .orElse(lastResolved.collect { case (name, model) if name == $(modelName) => model })
-    .getOrElse(OnnxModels.lookup(spark, registeredName(spark)))
+    .getOrElse(ModelCatalog.lookup(spark, registeredName(spark)))
 
   /** `that` (a copy of this stage) sharing the models this one already read. */
   protected def withModelsOf[T <: ModelHolder](that: T): T = {

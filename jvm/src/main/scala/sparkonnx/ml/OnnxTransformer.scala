@@ -9,8 +9,8 @@ import org.apache.spark.sql.{Column, DataFrame, Dataset, SparkSession}
 import org.apache.spark.sql.functions.col
 import org.apache.spark.sql.types.{ArrayType, NumericType, StructType}
 
-import sparkonnx.OnnxModels
-import sparkonnx.functions.onnx_predict
+import sparkonnx.sql.functions.ModelCatalog
+import sparkonnx.sql.functions.OnnxCallColumns
 import sparkonnx.model.OnnxModel
 import sparkonnx.tensor.ModelBinding
 
@@ -57,7 +57,7 @@ class OnnxTransformer(override val uid: String)
     val outputs = fetched(model)
     val options = Map("outputs" -> outputs.mkString(",")) ++
       (if ($(batchSize) > 0) Map("batchSize" -> $(batchSize).toString) else Map.empty)
-    val call = onnx_predict(name, orderedInputs(model), options)
+    val call = OnnxCallColumns.call("onnx_predict", name, orderedInputs(model), options)
     val frame = dataset.toDF()
     val targets = outputColumns(outputs)
     if (outputs.size == 1) {
@@ -73,7 +73,7 @@ class OnnxTransformer(override val uid: String)
 
   override def transformSchema(schema: StructType): StructType = {
     val spark = SparkSession.active
-    val model = OnnxModels.lookup(spark, registeredName(spark))
+    val model = modelForSchema(spark)
     val arguments = orderedInputNames(model).map(c =>
       ModelBinding.Argument(c, schema(c).dataType, foldable = false))
     val outputs = fetched(model)

@@ -110,7 +110,8 @@ object BatchContract {
         Dynamic(named.head)
       } else if (input.shape.head < 0) {
         Dynamic(0)
-      } else if (argument.foldable) {
+      } else if (argument.foldable && input.shape.forall(_ >= 0)) {
+        // A dynamic dim behind a fixed one may be the batch: such an input is never constant.
         ConstOrFixed(input.shape.head)
       } else {
         Fixed(input.shape.head)

@@ -20,7 +20,8 @@ final class InputEncoder(
     column: String,
     val spec: TensorSpec,
     columnType: DataType,
-    val feed: InputFeed)
+    val feed: InputFeed,
+    constant: Boolean = false)
   extends Serializable {
 
   private val context = InputContext(model, column, spec)
@@ -48,13 +49,20 @@ final class InputEncoder(
   val isString: Boolean = spec.elementType == ElementType.StringType
   private val elementSize = spec.elementType.byteSize
 
-  /** What one value must be, for errors: `64 elements` or `an array of shape [4,5]`. */
-  private val expected: String =
-    if (!spec.shapeKnown) "a value of any shape"
-    else if (valueDims.isEmpty) "a scalar"
-    else if (valueDims.forall(_ >= 0) && layout.depth <= 1) s"${valueDims.product} elements"
-    else s"an array of shape ${valueDims.map(d => if (d < 0) "?" else d.toString)
-      .mkString("[", ",", "]")}"
+  /** What one value must be, for errors: `64 elements per row`, `an array of shape [4,5]...`. */
+  private val expected: String = {
+    val what =
+      if (!spec.shapeKnown) "a value of any shape"
+      else if (valueDims.isEmpty) "a scalar"
+      else if (valueDims.forall(_ >= 0) && layout.depth <= 1) s"${valueDims.product} elements"
+      else s"an array of shape ${valueDims.map(d => if (d < 0) "?" else d.toString)
+        .mkString("[", ",", "]")}"
+    if (constant) s"$what (one constant for the whole run)"
+    else feed match {
+      case InputFeed.PerRow(_, _) => s"$what per row"
+      case InputFeed.Whole(_) => s"$what per row (its full tensor)"
+    }
+  }
 
   /** The full dims of one row's value (no batch axis), or that row's error. */
   def shapeOf(value: Any): Array[Long] = {

@@ -97,7 +97,7 @@ object ModelBinding {
       arguments.map(a => BatchContract.Argument(a.column, a.foldable)), fetched, wholeCall)
     val encoders = inputs.indices.map { i =>
       new InputEncoder(modelName, arguments(i).column, inputs(i), arguments(i).dataType,
-        contract.inputs(i))
+        contract.inputs(i), contract.constant(i))
     }
     val decoders = fetched.zip(contract.outputs).map { case (spec, split) =>
       OutputDecoder(modelName, spec, split)

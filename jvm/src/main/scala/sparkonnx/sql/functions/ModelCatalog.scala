@@ -1,0 +1,157 @@
+package sparkonnx.sql.functions
+
+import scala.jdk.CollectionConverters._
+
+import ai.onnxruntime.OrtException
+import org.apache.spark.sql.SparkSession
+import org.apache.spark.sql.catalyst.expressions.{Expression, Literal}
+import org.apache.spark.sql.sparkonnx.SessionFunctions
+
+import sparkonnx.errors.OnnxErrors
+import sparkonnx.model.{ModelLoader, ModelRegistry, OnnxModel, SignatureJson}
+import sparkonnx.runtime.{ModelShipping, SessionPool}
+import sparkonnx.sql.OnnxConf
+
+/**
+ * The models a session knows, and what registering one means: the file and signature
+ * checked, an ONNX Runtime session opened on the driver (a model ORT cannot load fails now,
+ * not mid-job), a per-model SQL function, the broadcast released when a model is replaced or
+ * unregistered. The user facade [[sparkonnx.OnnxModels]] and the ML stages both use it.
+ */
+object ModelCatalog {
+
+  /** Reads, checks and registers the model at `path` as `name`; returns it. */
+  def register(spark: SparkSession, name: String, path: String): OnnxModel = {
+    val model = load(spark, name, path)
+    put(spark, name, model, Map.empty, replace = false)
+    model
+  }
+
+  /** Checks and registers a model given as bytes (e.g. built in memory) as `name`. */
+  def register(spark: SparkSession, name: String, bytes: Array[Byte]): OnnxModel = {
+    val model = check(spark, name, ModelLoader.fromBytes(name, s"<${bytes.length} bytes>", bytes))
+    put(spark, name, model, Map.empty, replace = false)
+    model
+  }
+
+  /**
+   * Registers the model at `path` with default call options (`batchSize`, `outputs`) that its
+   * calls use unless they pass their own; `replace` lets it take a name a different model
+   * holds. Java-friendly; checks the options now.
+   */
+  def registerWithOptions(
+      spark: SparkSession,
+      name: String,
+      path: String,
+      options: java.util.Map[String, String],
+      replace: Boolean): OnnxModel = {
+    val parsed = checkOptions(options)
+    val model = load(spark, name, path)
+    put(spark, name, model, parsed, replace)
+    model
+  }
+
+  /** [[registerWithOptions]] for a model given as bytes. */
+  def registerWithOptions(
+      spark: SparkSession,
+      name: String,
+      bytes: Array[Byte],
+      options: java.util.Map[String, String],
+      replace: Boolean): OnnxModel = {
+    val parsed = checkOptions(options)
+    val model = check(spark, name, ModelLoader.fromBytes(name, s"<${bytes.length} bytes>", bytes))
+    put(spark, name, model, parsed, replace)
+    model
+  }
+
+  /**
+   * Registering the same model again is a no-op (its options updated); a different model
+   * under a taken name is refused unless `replace`, so one job cannot silently swap another's.
+   */
+  private def put(
+      spark: SparkSession,
+      name: String,
+      model: OnnxModel,
+      options: Map[String, String],
+      replace: Boolean): Unit = {
+    val registry = ModelRegistry.of(spark)
+    val replaced = registry.registeredModel(name).filter(_ != model)
+    replaced.foreach { existing =>
+      if (!replace) throw OnnxErrors.modelAlreadyRegistered(name, existing.sha256, model.sha256)
+    }
+    registry.put(name, model, options)
+    replaced.foreach(existing => releaseIfUnused(spark, existing))
+  }
+
+  /** Destroys the model's broadcast once no name in the session refers to it any more. */
+  private def releaseIfUnused(spark: SparkSession, model: OnnxModel): Unit = {
+    val registry = ModelRegistry.of(spark)
+    if (!registry.explicitNames.exists(n => registry.registeredModel(n).contains(model))) {
+      ModelShipping.release(spark.sparkContext, model.sha256)
+    }
+  }
+
+  /**
+   * Adds a temporary SQL function named like the model, so `digits(pixels)` means
+   * `onnx_predict('digits', pixels)` in this session. A built-in function's name is refused.
+   */
+  def registerFunction(spark: SparkSession, name: String): Unit = {
+    lookup(spark, name)
+    if (SessionFunctions.isBuiltin(name)) {
+      throw new IllegalArgumentException(
+        s"cannot add a SQL function for ONNX model '$name': Spark has a built-in '$name'")
+    }
+    SessionFunctions.register(spark, name,
+      (arguments: Seq[Expression]) => OnnxPredictCall(Literal(name) +: arguments))
+    ModelRegistry.of(spark).addFunction(name)
+  }
+
+  /** Forgets a model registered with `register`, and its SQL function; true if there was one. */
+  def unregister(spark: SparkSession, name: String): Boolean = {
+    val registry = ModelRegistry.of(spark)
+    if (registry.removeFunction(name)) SessionFunctions.drop(spark, name)
+    val removed = registry.registeredModel(name)
+    val existed = registry.remove(name)
+    removed.foreach(model => releaseIfUnused(spark, model))
+    existed
+  }
+
+  /** The call options `name` was registered with. */
+  def callOptions(spark: SparkSession, name: String): Map[String, String] =
+    ModelRegistry.of(spark).options(name)
+
+  private def checkOptions(options: java.util.Map[String, String]): Map[String, String] = {
+    val parsed = Option(options).map(_.asScala.toMap).getOrElse(Map.empty)
+    CallOptions.parse("register", parsed)
+    parsed
+  }
+
+  /** Names of the models this session can use: registered ones and configured ones. */
+  def registered(spark: SparkSession): Seq[String] = ModelRegistry.names(spark)
+
+  /** Java-friendly [[registered]]. */
+  def registeredNames(spark: SparkSession): java.util.List[String] = registered(spark).asJava
+
+  /** The signature of the model registered as `name`, as JSON (inputs, outputs, opsets...). */
+  def describe(spark: SparkSession, name: String): String = SignatureJson(lookup(spark, name))
+
+  /** The model registered as `name`; throws `ONNX_MODEL_NOT_FOUND` if there is none. */
+  def lookup(spark: SparkSession, name: String): OnnxModel = ModelRegistry.lookup(spark, name)
+
+  private def load(spark: SparkSession, name: String, path: String): OnnxModel =
+    check(spark, name, ModelLoader.load(name, path, spark.sparkContext.hadoopConfiguration))
+
+  /**
+   * Registration opens an ONNX Runtime session on the driver, so a model ORT cannot load fails
+   * now, not in the middle of a job; in local mode tasks reuse it (same options, same key).
+   */
+  private def check(spark: SparkSession, name: String, model: OnnxModel): OnnxModel = {
+    try SessionPool.lease(model.identity, OnnxConf.sessionOptions(spark), () => model.bytes,
+      model.localFile, model.sizeBytes).close()
+    catch {
+      case e: OrtException =>
+        throw OnnxErrors.invalidModel(name, model.source, e.getMessage, e)
+    }
+    model
+  }
+}
