@@ -61,6 +61,7 @@ object SessionPool {
       path: Option[String] = None,
       sizeBytes: Long = -1L): SessionLease = {
     val key = Key(identity, options)
+    leases.incrementAndGet()
     val entry = synchronized(entries.get(key).map(take).orNull)
     val leased = if (entry != null) entry else create(key, bytes, path, sizeBytes)
     new SessionLease(leased.session, () => release(leased))
@@ -129,6 +130,11 @@ object SessionPool {
     entry.session.close()
     closed.incrementAndGet()
   }
+
+  private val leases = new AtomicLong()
+
+  /** Leases taken in this JVM since it started: scorers made (empty partitions make none). */
+  def leasesTaken: Long = leases.get()
 
   /** Sessions this JVM has closed (evicted or at shutdown), for tests and metrics. */
   def sessionsClosed: Long = closed.get()
