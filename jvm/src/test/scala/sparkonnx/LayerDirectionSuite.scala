@@ -36,7 +36,8 @@ class LayerDirectionSuite extends AnyFunSuite {
     Files.walk(root).iterator().asScala.filter(_.toString.endsWith(".scala")).toSeq.sorted
   }
 
-  private val Reference = """\bsparkonnx(\.[a-z]\w*)*(\.[A-Z]\w*)?""".r
+  // `sparkonnx.x...`, not `private[sparkonnx]` nor the shims under `org.apache.spark.*.sparkonnx`.
+  private val Reference = """(?<![.\w\[])sparkonnx(\.[a-z]\w*)*(\.[A-Z]\w*)""".r
 
   private def violations(file: Path): Seq[String] = {
     val lines = Files.readAllLines(file).asScala.toSeq

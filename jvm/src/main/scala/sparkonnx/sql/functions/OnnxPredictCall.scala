@@ -12,10 +12,12 @@ import org.apache.spark.sql.types.DataType
 @ExpressionDescription(
   usage = """
     _FUNC_(model, input1[, input2, ...][, options]) - Runs the registered ONNX model `model` on the given
-      columns, one column per model input in the model's input order, and returns its output:
-      a scalar for a `[N]` output, an array for `[N,k]`, nested arrays for deeper outputs, and
-      a struct with one field per output when the model has several. A null input gives a null
-      result.
+      arguments, one per model input in the model's input order, a batch of rows per ONNX
+      Runtime call, and returns its output for each row: a scalar for a `[N]` output, an array
+      for `[N,k]`, nested arrays for deeper outputs, and a struct with one field per output when
+      the model has several. A null input gives a null result. With the option wholeCall, each
+      row is one complete run instead. How rows become tensors (batch axes, constants, fixed
+      batch sizes) and what is refused: see docs/tensors.md.
   """,
   arguments = """
     Arguments:
@@ -24,10 +26,14 @@ import org.apache.spark.sql.types.DataType
           numbers, booleans or strings; ML vectors; binary (into uint8). Arrays are flattened
           and reshaped to the input's dims; doubles feed float and float16 inputs, integers
           feed wider integer and floating inputs. A model with several inputs may instead be
-          given one struct whose fields are named after its inputs, in any order.
+          given one struct whose fields are named after its inputs, in any order. An input with
+          no batch axis (rank 0, or all dims fixed beside a batched input) takes a constant: a
+          literal or foldable expression, fed once to every run.
       * options - optional, last: a constant map<string,string>. `batchSize`: rows per ONNX
           Runtime call (default spark.onnx.batchSize); `outputs`: comma-separated output names
-          to fetch (ORT computes only what they need).
+          to fetch (ORT computes only what they need); `wholeCall`: 'true' makes each row one
+          complete run, every argument its input's full tensor (batch dims included) and every
+          output returned whole, for graphs the batched contract refuses (see docs/tensors.md).
   """,
   examples = """
     Examples:
@@ -37,6 +43,8 @@ import org.apache.spark.sql.types.DataType
        1.0
       > SELECT size(_FUNC_('digits', array_repeat(1.0F, 64), map('batchSize', '256')));
        10
+      > SELECT size(_FUNC_('digits', array_repeat(array_repeat(0.5F, 64), 2), map('wholeCall', 'true')));
+       2
   """,
   since = "0.1.0",
   group = "misc_funcs")
