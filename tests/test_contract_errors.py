@@ -122,6 +122,12 @@ BAD = {
     "unique_drops_rows": bad(
         "unique", "x FLOAT", [(5.0,)] * 4, ["x"], OUT_SHAPE, "run", partitions=1
     ),
+    # As many distinct values as rows: the count fits, but Unique sorts them, so each row would
+    # get another row's value; a run of the first row alone gives it away.
+    "unique_sorts_rows_same_count": bad(
+        "unique", "x FLOAT", [(3.0,), (1.0,), (2.0,)], ["x"], "ONNX_OUTPUT_MIXES_ROWS", "run",
+        partitions=1,
+    ),
     # Ragged nested rows, even when the element count fits.
     "ragged_6_4_5_5_into_4x5": bad(
         "nested45",

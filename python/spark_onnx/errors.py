@@ -83,7 +83,8 @@ class BatchContractMismatch(SparkOnnxError, AnalysisException):
 
 
 class OutputShapeMismatch(SparkOnnxError, SparkRuntimeException):
-    """ONNX_OUTPUT_SHAPE_MISMATCH: a batched run returned an output that mixes or drops rows."""
+    """ONNX_OUTPUT_SHAPE_MISMATCH / ONNX_OUTPUT_MIXES_ROWS: a batched run returned an output that
+    drops or mixes rows; call with `whole_call=True`."""
 
 
 CONDITIONS: dict[str, type[SparkOnnxError]] = {
@@ -111,6 +112,7 @@ CONDITIONS: dict[str, type[SparkOnnxError]] = {
     "ONNX_NO_ROW_INPUT": BatchContractMismatch,
     "ONNX_OUTPUT_NOT_PER_ROW": BatchContractMismatch,
     "ONNX_OUTPUT_SHAPE_MISMATCH": OutputShapeMismatch,
+    "ONNX_OUTPUT_MIXES_ROWS": OutputShapeMismatch,
 }
 
 _typed_classes: dict[tuple[type, type], type] = {}

@@ -22,14 +22,16 @@ def register(
     *,
     batch_size: int | None = None,
     outputs: Sequence[str] | None = None,
+    whole_call: bool = False,
     as_function: bool = False,
     replace: bool = False,
 ) -> None:
     """Registers `model` (a path or URI, the model's bytes, or an `OnnxModel`) as `name`.
 
     The model is read and checked on the driver now: a missing or invalid file raises
-    `spark_onnx.errors.ModelFileNotFound` or `InvalidModel`. `batch_size` and `outputs` become
-    the defaults of every call of the model (a call's own options override them);
+    `spark_onnx.errors.ModelFileNotFound` or `InvalidModel`. `batch_size`, `outputs` and
+    `whole_call` (each row one complete run: docs/tensors.md) become the defaults of every
+    call of the model (a call's own options override them);
     `as_function=True` also adds a SQL function named like the model, so `digits(pixels)`
     means `onnx_predict('digits', pixels)` in this session. Registering the same model again
     is harmless; a different model under a taken name raises `ModelAlreadyRegistered` unless
@@ -46,6 +48,8 @@ def register(
         options["batchSize"] = str(batch_size)
     if outputs:
         options["outputs"] = ",".join(outputs)
+    if whole_call:
+        options["wholeCall"] = "true"
     if isinstance(model, OnnxModel):
         model = model.bytes
     if not _jvm.is_classic(spark):

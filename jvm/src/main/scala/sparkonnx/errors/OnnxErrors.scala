@@ -106,6 +106,10 @@ private[sparkonnx] object OnnxErrors {
       "model" -> model, "output" -> output.name, "shape" -> output.namedShapeString,
       "reason" -> reason))
 
+  def outputMixesRows(model: String, output: String, axis: Int) =
+    new OnnxExecutionException("ONNX_OUTPUT_MIXES_ROWS", Map(
+      "model" -> model, "output" -> output, "axis" -> axis.toString))
+
   def outputShapeMismatch(model: String, output: String, actual: String, rows: Int, axis: Int) =
     new OnnxExecutionException("ONNX_OUTPUT_SHAPE_MISMATCH", Map(
       "model" -> model, "output" -> output, "actual" -> actual, "rows" -> rows.toString,

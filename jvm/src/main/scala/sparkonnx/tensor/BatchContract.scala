@@ -24,8 +24,12 @@ sealed trait OutputSplit extends Serializable
 
 object OutputSplit {
 
-  /** Row `r` of a run is index `r` along `axis`. */
-  final case class PerRow(axis: Int) extends OutputSplit
+  /**
+   * Row `r` of a run is index `r` along `axis`. `named` when the axis carries the inputs'
+   * batch name; otherwise (an unnamed or differently named dynamic dim, a fixed one matching a
+   * fixed batch) it is only assumed, and checked against a run of one row (see BatchScorer).
+   */
+  final case class PerRow(axis: Int, named: Boolean = false) extends OutputSplit
 
   /** The whole output is the row's value (whole-call mode). */
   case object Whole extends OutputSplit
@@ -163,14 +167,14 @@ object BatchContract {
       fixedBatch: Option[Int]): OutputSplit = {
     def refuse(reason: String) = OnnxErrors.outputNotPerRow(model, output, reason)
     output.kind match {
-      // A sequence of maps (a ZipMap) holds one map per row.
-      case ValueKind.SequenceOf(ValueKind.MapOf(_)) => OutputSplit.PerRow(0)
+      // A sequence of maps (a ZipMap) holds one map per row, by construction.
+      case ValueKind.SequenceOf(ValueKind.MapOf(_)) => OutputSplit.PerRow(0, named = true)
       case _ if !output.shapeKnown => throw refuse("the model declares no shape for it")
       case _ if output.rank == 0 => throw refuse("it is one scalar for the whole run")
       case _ =>
         val named = output.shape.indices.filter(a => batchNames.contains(output.dimName(a)))
         if (named.size > 1) throw refuse(s"dims ${named.mkString(" and ")} both carry a batch name")
-        else if (named.size == 1) OutputSplit.PerRow(named.head)
+        else if (named.size == 1) OutputSplit.PerRow(named.head, named = true)
         else if (output.shape.head < 0) OutputSplit.PerRow(0)
         else if (fixedBatch.contains(output.shape.head.toInt)) OutputSplit.PerRow(0)
         else {

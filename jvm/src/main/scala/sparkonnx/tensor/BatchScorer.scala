@@ -132,11 +132,66 @@ final class BatchScorer private (
       NativeCounters.resultOpened()
       val decoded = System.nanoTime()
       runNanos += decoded - ran
-      try decodeAll(result, rows, runRows)
-      finally {
+      val scored =
+        try decodeAll(result, rows, runRows)
+        finally {
+          result.close()
+          NativeCounters.resultClosed()
+          convertNanos += (ran - started) + (System.nanoTime() - decoded)
+        }
+      if (!verified && rows >= 2 && runRows == rows) {
+        verified = true
+        checkRowZeroAlone(env, feed, scored)
+      }
+      scored
+    } finally made.forEach { tensor =>
+      tensor.close()
+      NativeCounters.tensorClosed()
+    }
+  }
+
+  // Outputs whose batch axis the signature only suggests (an unnamed dynamic dim) are checked
+  // once: the first batch's row 0 must come out of a run of row 0 alone the same, else the
+  // model mixes rows (a sort, a unique over the batch) and batching would be silently wrong.
+  private val assumed = decoders.indices.filter { o =>
+    binding.contract.outputs(o) match {
+      case OutputSplit.PerRow(_, named) => !named
+      case _ => false
+    }
+  }
+  private var verified = assumed.isEmpty || binding.fixedBatchSize.isDefined
+
+  private def checkRowZeroAlone(
+      env: ai.onnxruntime.OrtEnvironment,
+      batchFeed: java.util.Map[String, OnnxTensor],
+      batched: Array[Any]): Unit = {
+    val feed = new java.util.HashMap[String, OnnxTensor](batchFeed)
+    val made = new java.util.ArrayList[OnnxTensor]()
+    try {
+      rowInputs.foreach { i =>
+        val tensor = encoders(i).tensor(env, batches(i), 1)
+        made.add(tensor)
+        NativeCounters.tensorOpened()
+        feed.put(encoders(i).spec.name, tensor)
+      }
+      val result = run(feed)
+      NativeCounters.resultOpened()
+      val alone = try decodeAll(result, 1, 1) finally {
         result.close()
         NativeCounters.resultClosed()
-        convertNanos += (ran - started) + (System.nanoTime() - decoded)
+      }
+      assumed.foreach { o =>
+        val (batchedRow, aloneRow) =
+          if (decoders.length == 1) (batched(0), alone(0))
+          else (batched(0).asInstanceOf[GenericInternalRow].values(o),
+            alone(0).asInstanceOf[GenericInternalRow].values(o))
+        if (!RowValues.agree(decoders(o).dataType, batchedRow, aloneRow)) {
+          val axis = binding.contract.outputs(o) match {
+            case OutputSplit.PerRow(a, _) => a
+            case _ => 0
+          }
+          throw OnnxErrors.outputMixesRows(binding.modelName, decoders(o).spec.name, axis)
+        }
       }
     } finally made.forEach { tensor =>
       tensor.close()

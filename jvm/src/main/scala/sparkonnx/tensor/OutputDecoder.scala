@@ -25,7 +25,7 @@ object OutputDecoder {
   def apply(model: String, spec: TensorSpec, split: OutputSplit): OutputDecoder =
     (spec.kind, split) match {
     case (ValueKind.Tensor, _) => new TensorDecoder(model, spec, split)
-    case (ValueKind.SequenceOf(ValueKind.MapOf(_)), OutputSplit.PerRow(_)) =>
+    case (ValueKind.SequenceOf(ValueKind.MapOf(_)), OutputSplit.PerRow(_, _)) =>
       new MapSequenceDecoder(model, spec)
     // A bare map or a sequence of tensors is one value for the whole batch, not one per row.
     case _ => throw OnnxErrors.unsupportedTensorType(model, "output", spec)

@@ -24,7 +24,7 @@ private[tensor] final class TensorDecoder(model: String, val spec: TensorSpec, s
     .getOrElse(throw OnnxErrors.unsupportedTensorType(model, "output", spec))
 
   private val depth = split match {
-    case OutputSplit.PerRow(_) => spec.rank - 1
+    case OutputSplit.PerRow(_, _) => spec.rank - 1
     case OutputSplit.Whole => spec.rank
   }
 
@@ -36,7 +36,7 @@ private[tensor] final class TensorDecoder(model: String, val spec: TensorSpec, s
     val tensor = value.asInstanceOf[OnnxTensor]
     val shape = tensor.getInfo.getShape
     split match {
-      case OutputSplit.PerRow(axis) =>
+      case OutputSplit.PerRow(axis, _) =>
         if (shape.length != spec.rank || shape(axis) != rows) {
           throw OnnxErrors.outputShapeMismatch(model, spec.name, shape.mkString("[", ",", "]"),
             rows, axis)

@@ -44,6 +44,6 @@ private[tensor] object ValueShape {
   /** A value's dims for errors: `63 elements` for a flat one, `an array of shape [3,4]`. */
   def describe(dims: Array[Long], depth: Int): String =
     if (dims.isEmpty) "a scalar"
-    else if (dims.length == 1) s"${dims(0)} elements"
+    else if (dims.length == 1) s"${dims(0)} element${if (dims(0) == 1) "" else "s"}"
     else s"an array of shape ${dims.mkString("[", ",", "]")}"
 }

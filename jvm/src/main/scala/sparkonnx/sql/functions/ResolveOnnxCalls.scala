@@ -1,7 +1,7 @@
 package sparkonnx.sql.functions
 
 import org.apache.spark.sql.SparkSession
-import org.apache.spark.sql.catalyst.expressions.{Expression, GetStructField}
+import org.apache.spark.sql.catalyst.expressions.{CreateNamedStruct, Expression, GetStructField}
 import org.apache.spark.sql.catalyst.plans.logical.LogicalPlan
 import org.apache.spark.sql.catalyst.rules.Rule
 import org.apache.spark.sql.catalyst.util.toPrettySQL
@@ -75,9 +75,15 @@ case class ResolveOnnxCalls(session: SparkSession) extends Rule[LogicalPlan] {
     if (missing.nonEmpty || extra.nonEmpty) {
       throw OnnxErrors.inputFieldsMismatch(modelName, inputs, columnName(struct), missing, extra)
     }
-    inputs.map { input =>
-      val ordinal = fields.indexOf(input.name)
-      GetStructField(struct, ordinal, Some(input.name))
+    struct match {
+      // named_struct(...) written in the call: its own expressions, so a literal field is
+      // still a constant (an input without a batch axis can take it).
+      case built: CreateNamedStruct =>
+        val byName = built.names.map(_.toString).zip(built.valExprs).toMap
+        inputs.map(input => byName(input.name))
+      case _ => inputs.map { input =>
+          GetStructField(struct, fields.indexOf(input.name), Some(input.name))
+        }
     }
   }
 
