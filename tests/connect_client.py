@@ -41,7 +41,17 @@ def main(model_path: str, rows_path: str, work_dir: str) -> None:
     frame = spark.read.parquet(parquet)
     frame.createOrReplaceTempView("rows")
     query = "SELECT id, onnx_predict('digits', pixels) AS p FROM rows"
+    # Connect's analyze requests (schema, columns, EXPLAIN) read the model's signature only:
+    # no ONNX Runtime session is made and nothing runs until a query executes.
+    before = spark.sql("SELECT onnx_runtime_stats() AS s").first().s
+    spark.sql(query).schema
+    frame.select(onnx_predict("digits", "pixels").alias("p")).columns
     plan = spark.sql(f"EXPLAIN {query}").first()[0]
+    after = spark.sql("SELECT onnx_runtime_stats() AS s").first().s
+    analysis = {
+        "sessionsCreated": after.sessionsCreated - before.sessionsCreated,
+        "sessionRuns": after.sessionRuns - before.sessionRuns,
+    }
     by_sql, sql_runs = scored(spark, spark.sql(query))
     by_function, function_runs = scored(
         spark, frame.select("id", onnx_predict("digits", "pixels").alias("p"))
@@ -68,6 +78,7 @@ def main(model_path: str, rows_path: str, work_dir: str) -> None:
                 "registered": by_register,
                 "runs": {"sql": sql_runs, "function": function_runs, "registered": register_runs},
                 "plan": plan,
+                "analysis": analysis,
                 "names": list(spark_onnx.registered(spark)),
                 "input_shape": list(spark_onnx.describe(spark, "digits").inputs[0].shape),
                 "error": error,

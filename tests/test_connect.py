@@ -43,6 +43,7 @@ def test_onnx_predict_on_spark_connect(tmp_path, digits_test, digits_direct):
         np.testing.assert_array_equal(np.array(result[way], dtype=np.float32), digits_direct)
         # Batched: a few runs per partition, never one per row (the single-row fallback).
         assert 1 <= result["runs"][way] <= len(rows) // 8, (way, result["runs"])
+    assert result["analysis"] == {"sessionsCreated": 0, "sessionRuns": 0}, result["analysis"]
     plan = result["plan"]
     assert "OnnxEval [onnx_predict(digits, batchSize=" in plan, plan
     assert "FileScan parquet" in plan and "LocalTableScan" not in plan, plan
