@@ -139,10 +139,10 @@ final class BatchScorer private (
           NativeCounters.resultClosed()
           convertNanos += (ran - started) + (System.nanoTime() - decoded)
         }
-      if (!verified && rows >= 2 && runRows == rows) {
-        verified = true
-        checkRowZeroAlone(env, feed, scored)
+      if (checkRows && rows >= 2 && runRows == rows && batchesRun % CheckEvery == 0) {
+        checkRowAlone(env, feed, scored, (batchesRun / CheckEvery * 7919 % rows).toInt)
       }
+      batchesRun += 1
       scored
     } finally made.forEach { tensor =>
       tensor.close()
@@ -150,26 +150,30 @@ final class BatchScorer private (
     }
   }
 
-  // Outputs whose batch axis the signature only suggests (an unnamed dynamic dim) are checked
-  // once: the first batch's row 0 must come out of a run of row 0 alone the same, else the
-  // model mixes rows (a sort, a unique over the batch) and batching would be silently wrong.
+  // Outputs whose batch axis the signature only suggests (an unnamed dynamic dim) are checked:
+  // every few batches one row (a different one each time) must come out of a run of that row
+  // alone the same, else the model mixes rows (a sort, a unique over the batch) and batching
+  // would be silently wrong.
   private val assumed = decoders.indices.filter { o =>
     binding.contract.outputs(o) match {
       case OutputSplit.PerRow(_, named) => !named
       case _ => false
     }
   }
-  private var verified = assumed.isEmpty || binding.fixedBatchSize.isDefined
+  private val checkRows = assumed.nonEmpty && binding.fixedBatchSize.isEmpty
+  private val CheckEvery = 8
+  private var batchesRun = 0L
 
-  private def checkRowZeroAlone(
+  private def checkRowAlone(
       env: ai.onnxruntime.OrtEnvironment,
       batchFeed: java.util.Map[String, OnnxTensor],
-      batched: Array[Any]): Unit = {
+      batched: Array[Any],
+      row: Int): Unit = {
     val feed = new java.util.HashMap[String, OnnxTensor](batchFeed)
     val made = new java.util.ArrayList[OnnxTensor]()
     try {
       rowInputs.foreach { i =>
-        val tensor = encoders(i).tensor(env, batches(i), 1)
+        val tensor = encoders(i).rowTensor(env, batches(i), row)
         made.add(tensor)
         NativeCounters.tensorOpened()
         feed.put(encoders(i).spec.name, tensor)
@@ -182,8 +186,8 @@ final class BatchScorer private (
       }
       assumed.foreach { o =>
         val (batchedRow, aloneRow) =
-          if (decoders.length == 1) (batched(0), alone(0))
-          else (batched(0).asInstanceOf[GenericInternalRow].values(o),
+          if (decoders.length == 1) (batched(row), alone(0))
+          else (batched(row).asInstanceOf[GenericInternalRow].values(o),
             alone(0).asInstanceOf[GenericInternalRow].values(o))
         if (!RowValues.agree(decoders(o).dataType, batchedRow, aloneRow)) {
           val axis = binding.contract.outputs(o) match {

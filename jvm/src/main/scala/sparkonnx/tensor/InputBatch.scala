@@ -107,6 +107,18 @@ private[tensor] final class InputBatch {
     }
   }
 
+  /** Row `row`'s bytes alone (rows are appended whole, whatever the batch axis). */
+  def rowBytes(row: Int, elementSize: Int): ByteBuffer = {
+    val bytes = elementsPerRow * elementSize
+    val all = buffer.filled((row + 1) * bytes)
+    all.position(row * bytes)
+    all.slice().order(java.nio.ByteOrder.nativeOrder())
+  }
+
+  /** Row `row`'s strings alone. */
+  def rowStrings(row: Int): Array[String] =
+    java.util.Arrays.copyOfRange(strings, row * elementsPerRow, (row + 1) * elementsPerRow)
+
   /** The rows' strings laid out like [[bytesAlong]]. */
   def stringsAlong(outer: Int, runRows: Int): Array[String] = {
     val out = new Array[String](runRows * elementsPerRow)

@@ -135,6 +135,17 @@ final class InputEncoder(
     }
   }
 
+  /** A tensor of row `row` of `batch` alone: a run of one row, for checking a batched run. */
+  def rowTensor(env: OrtEnvironment, batch: InputBatch, row: Int): OnnxTensor = {
+    val axis = feed match {
+      case InputFeed.PerRow(a, _) => a
+      case InputFeed.Whole(_) => -1
+    }
+    val shape = if (axis < 0) batch.shape else batch.shape.patch(axis, Seq(1L), 0)
+    if (isString) OnnxTensor.createTensor(env, batch.rowStrings(row), shape)
+    else tensorOver(env, batch.rowBytes(row, elementSize), shape)
+  }
+
   private def tensorOver(env: OrtEnvironment, bytes: ByteBuffer, shape: Array[Long]): OnnxTensor =
     spec.elementType match {
       case ElementType.Float => OnnxTensor.createTensor(env, bytes.asFloatBuffer(), shape)
