@@ -165,8 +165,8 @@ class PurityAndLifecycleSuite extends AnyFunSuite with OnnxSparkSession {
   }
 
   // A configured model whose path changes is reloaded; the model it replaced is named by
-  // nothing any more, yet its broadcast stays pinned in the driver and executors until the
-  // SparkContext stops. Pending until the registry releases it as register-with-replace does.
+  // nothing any more, so its broadcast is released (when the next query is planned), as
+  // register-with-replace does.
   test("a configured model whose path changes releases the old model's broadcast") {
     pixels()
     val query = "SELECT id, onnx_predict('purity_moved', pixels) FROM pixels"
@@ -176,9 +176,7 @@ class PurityAndLifecycleSuite extends AnyFunSuite with OnnxSparkSession {
       val before = ModelShipping.broadcastCount(sc)
       spark.conf.set("spark.onnx.model.purity_moved", variantFile(10).toString)
       checkProbabilities(spark.sql(query))
-      pendingUntilFixed {
-        assert(ModelShipping.broadcastCount(sc) === before, "the old model's broadcast stays")
-      }
+      assert(ModelShipping.broadcastCount(sc) === before, "the old model's broadcast stays")
     } finally spark.conf.unset("spark.onnx.model.purity_moved")
   }
 

@@ -49,9 +49,10 @@ final class ModelRegistry {
       conf(ModelRegistry.confKey(name)).map { path =>
         fromConf.get(name) match {
           case Some((loadedPath, model)) if loadedPath == path => model
-          case _ =>
+          case previous =>
             val model = load(name, path)
             fromConf.put(name, (path, model))
+            previous.foreach { case (_, old) => replacedModels.add(old) }
             model
         }
       }
@@ -59,6 +60,17 @@ final class ModelRegistry {
   }
 
   def explicitNames: Seq[String] = explicit.keys.toSeq.sorted
+
+  /** Whether any name, registered or configured, refers to `model` now. */
+  def names(model: OnnxModel): Boolean =
+    explicit.values.exists(_ == model) || fromConf.values.exists(_._2 == model)
+
+  // Configured models replaced by a new path: their broadcasts may be released once planned.
+  private val replacedModels = new java.util.concurrent.ConcurrentLinkedQueue[OnnxModel]()
+
+  /** The configured models replaced since the last call, for their resources to be released. */
+  def takeReplaced(): Seq[OnnxModel] = Iterator.continually(replacedModels.poll())
+    .takeWhile(_ != null).toSeq
 }
 
 object ModelRegistry {
@@ -85,6 +97,13 @@ object ModelRegistry {
 
   private val registries =
     Collections.synchronizedMap(new WeakHashMap[SparkSession, ModelRegistry]())
+
+  /** Whether some session of the SparkContext `sc` still names `model`. */
+  def namedInContext(sc: org.apache.spark.SparkContext, model: OnnxModel): Boolean =
+    registries.synchronized {
+      registries.entrySet().toArray(new Array[java.util.Map.Entry[SparkSession, ModelRegistry]](0))
+        .exists(e => e.getKey != null && (e.getKey.sparkContext eq sc) && e.getValue.names(model))
+    }
 
   /** The registry of `session`, created on first use; dropped when the session is collected. */
   def of(session: SparkSession): ModelRegistry = registries.synchronized {

@@ -83,13 +83,18 @@ object ModelCatalog {
     replaced.foreach(existing => releaseIfUnused(spark, existing))
   }
 
-  /** Destroys the model's broadcast once no name in the session refers to it any more. */
-  private def releaseIfUnused(spark: SparkSession, model: OnnxModel): Unit = {
-    val registry = ModelRegistry.of(spark)
-    if (!registry.explicitNames.exists(n => registry.registeredModel(n).contains(model))) {
+  /**
+   * Destroys the model's broadcast once no name in any session of the SparkContext refers to
+   * it any more (broadcasts are per context, and sessions share them).
+   */
+  private def releaseIfUnused(spark: SparkSession, model: OnnxModel): Unit =
+    if (!ModelRegistry.namedInContext(spark.sparkContext, model)) {
       ModelShipping.release(spark.sparkContext, model.sha256)
     }
-  }
+
+  /** Releases the broadcasts of configured models a new path replaced (called at planning). */
+  def releaseReplaced(spark: SparkSession): Unit =
+    ModelRegistry.of(spark).takeReplaced().foreach(model => releaseIfUnused(spark, model))
 
   /**
    * Adds a temporary SQL function named like the model, so `digits(pixels)` means

@@ -8,6 +8,7 @@ import org.apache.spark.sql.execution.{SparkPlan, SparkStrategy}
 import sparkonnx.runtime.ModelShipping
 import sparkonnx.sql.OnnxConf
 import sparkonnx.sql.execution.OnnxEvalExec
+import sparkonnx.sql.functions.ModelCatalog
 
 /**
  * Plans [[OnnxEval]] as [[OnnxEvalExec]]: fixes each call's batch size from the settings and
@@ -18,6 +19,7 @@ case class OnnxEvalStrategy(session: SparkSession) extends SparkStrategy with Lo
 
   override def apply(plan: LogicalPlan): Seq[SparkPlan] = plan match {
     case OnnxEval(calls, resultAttrs, passThrough, child) =>
+      ModelCatalog.releaseReplaced(session)
       val default = OnnxConf.batchSize(session)
       val maxBytes = OnnxConf.batchMaxBytes(session)
       val sizes = calls.map { call =>
