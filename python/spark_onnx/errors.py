@@ -19,7 +19,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from pyspark.errors import AnalysisException, PySparkException, SparkRuntimeException
+from pyspark.errors import (
+    AnalysisException,
+    IllegalArgumentException,
+    PySparkException,
+    SparkRuntimeException,
+)
 
 
 class SparkOnnxError(PySparkException):
@@ -64,6 +69,17 @@ class InvalidModel(SparkOnnxError, AnalysisException):
     """ONNX_INVALID_MODEL: the bytes are not a model ONNX Runtime can load."""
 
 
+class ModelSourceNotAllowed(SparkOnnxError, AnalysisException):
+    """ONNX_MODEL_SOURCE_NOT_ALLOWED / ONNX_MODEL_SCHEME_NOT_ALLOWED: the model path lies outside
+    the roots a session may name (`spark.onnx.model.allowedRoots`), or fetches from a server
+    (`spark.onnx.model.allowedUrlSchemes`); both are set when Spark starts (docs/security.md)."""
+
+
+class InvalidSetting(SparkOnnxError, IllegalArgumentException):
+    """ONNX_INVALID_SETTING: a `spark.onnx.*` setting's value is not one it takes; the
+    parameters name the key and what it takes (`key`, `value`, `expected`)."""
+
+
 class InputShapeMismatch(SparkOnnxError, SparkRuntimeException):
     """ONNX_INPUT_SHAPE_MISMATCH: a row's values do not fit the input's shape."""
 
@@ -101,6 +117,9 @@ CONDITIONS: dict[str, type[SparkOnnxError]] = {
     "ONNX_MODEL_FILE_NOT_FOUND": ModelFileNotFound,
     "ONNX_INVALID_MODEL": InvalidModel,
     "ONNX_UNSAFE_EXTERNAL_DATA": InvalidModel,
+    "ONNX_MODEL_SOURCE_NOT_ALLOWED": ModelSourceNotAllowed,
+    "ONNX_MODEL_SCHEME_NOT_ALLOWED": ModelSourceNotAllowed,
+    "ONNX_INVALID_SETTING": InvalidSetting,
     "ONNX_INPUT_SHAPE_MISMATCH": InputShapeMismatch,
     "ONNX_NULL_IN_ARRAY": InvalidInputValue,
     "ONNX_VALUE_OUT_OF_RANGE": InvalidInputValue,
@@ -137,6 +156,7 @@ def _classic_flavors() -> dict[type, type]:
     return {
         AnalysisException: captured.AnalysisException,
         SparkRuntimeException: captured.SparkRuntimeException,
+        IllegalArgumentException: captured.IllegalArgumentException,
     }
 
 
@@ -146,6 +166,7 @@ def _connect_flavors() -> dict[type, type]:
     return {
         AnalysisException: connect.AnalysisException,
         SparkRuntimeException: connect.SparkRuntimeException,
+        IllegalArgumentException: connect.IllegalArgumentException,
     }
 
 

@@ -162,6 +162,29 @@ private[sparkonnx] object OnnxErrors {
     new OnnxExecutionException("ONNX_RUNTIME_FAILURE", Map(
       "model" -> model, "reason" -> String.valueOf(cause.getMessage)), cause)
 
+  /** A setting's value is not one it takes; `expected` says what it takes, with its bounds. */
+  def invalidSetting(key: String, value: String, expected: String): OnnxIllegalArgumentException =
+    new OnnxIllegalArgumentException("ONNX_INVALID_SETTING", Map(
+      "key" -> key,
+      "value" -> (if (value.length > 200) value.take(200) + "..." else value),
+      "expected" -> expected))
+
+  /** A model named at run time outside the roots `setting` allows (`allowed`: those roots). */
+  def modelSourceNotAllowed(model: String, path: String, setting: String, allowed: Seq[String]) =
+    new OnnxAnalysisException("ONNX_MODEL_SOURCE_NOT_ALLOWED", Map(
+      "model" -> model, "path" -> path, "setting" -> setting, "allowed" -> listOrNone(allowed)))
+
+  /** A model path whose scheme fetches from a server (http, ftp...) that `setting` does not list. */
+  def modelSchemeNotAllowed(
+      model: String,
+      path: String,
+      scheme: String,
+      setting: String,
+      allowed: Seq[String]) =
+    new OnnxAnalysisException("ONNX_MODEL_SCHEME_NOT_ALLOWED", Map(
+      "model" -> model, "path" -> path, "scheme" -> scheme, "setting" -> setting,
+      "allowed" -> listOrNone(allowed)))
+
   private def listOrNone(names: Seq[String]): String =
     if (names.isEmpty) "(none)" else names.mkString(", ")
 }

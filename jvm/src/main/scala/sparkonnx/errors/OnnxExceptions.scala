@@ -36,3 +36,16 @@ class OnnxExecutionException(
   override def getMessageParameters: java.util.Map[String, String] = parameters.asJava
   override def getDefaultMessageTemplate: String = OnnxErrorConditions.messageTemplate(condition)
 }
+
+/**
+ * A bad value for a spark-onnx setting: an `IllegalArgumentException`, as Spark's own
+ * `INVALID_CONF_VALUE`, with our condition, so PySpark and Spark Connect map it like Spark's.
+ */
+class OnnxIllegalArgumentException(condition: String, parameters: Map[String, String])
+  extends IllegalArgumentException(OnnxErrorConditions.message(condition, parameters))
+  with SparkThrowable {
+  override def getCondition: String = condition
+  override def getSqlState: String = OnnxErrorConditions.sqlState(condition)
+  override def getMessageParameters: java.util.Map[String, String] = parameters.asJava
+  override def getDefaultMessageTemplate: String = OnnxErrorConditions.messageTemplate(condition)
+}
