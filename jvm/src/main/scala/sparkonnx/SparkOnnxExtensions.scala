@@ -2,6 +2,7 @@ package sparkonnx
 
 import org.apache.spark.sql.SparkSessionExtensions
 
+import sparkonnx.conf.OnnxConf
 import sparkonnx.sql.functions.{FunctionCatalog, ResolveImageTensors, ResolveOnnxCalls,
   ResolveOnnxModelInfo}
 import sparkonnx.sql.planning.{ExtractOnnxCalls, OnnxEvalStrategy, PlanRowwiseCalls}
@@ -17,6 +18,9 @@ import sparkonnx.sql.planning.{ExtractOnnxCalls, OnnxEvalStrategy, PlanRowwiseCa
  */
 class SparkOnnxExtensions extends (SparkSessionExtensions => Unit) {
   override def apply(extensions: SparkSessionExtensions): Unit = {
+    // Registers the settings with Spark before any session exists: SET -v lists them and SET
+    // refuses the static ones from the first statement on.
+    OnnxConf.register()
     FunctionCatalog.functions.foreach(extensions.injectFunction)
     extensions.injectResolutionRule(session => ResolveOnnxCalls(session))
     extensions.injectResolutionRule(session => ResolveOnnxModelInfo(session))

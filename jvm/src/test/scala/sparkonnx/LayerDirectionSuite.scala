@@ -16,6 +16,7 @@ class LayerDirectionSuite extends AnyFunSuite {
   /** Packages from the bottom up; the user facade (`sparkonnx` itself) is the top. */
   private val layers: Seq[(String, Int)] = Seq(
     "sparkonnx.errors" -> 0,
+    "sparkonnx.conf" -> 0,
     "sparkonnx.model" -> 0,
     "sparkonnx.image" -> 0,
     "sparkonnx.runtime" -> 1,

@@ -19,14 +19,24 @@ trait OnnxSparkSession extends BeforeAndAfterAll { self: Suite =>
 
   protected val digitsPath: Path = Paths.get("models", "digits.onnx").toAbsolutePath
 
-  protected lazy val spark: SparkSession = SparkSession.builder()
-    .master("local[2]")
-    .appName(getClass.getSimpleName)
-    .config("spark.sql.extensions", "sparkonnx.SparkOnnxExtensions")
-    .config("spark.ui.enabled", "false")
-    .config("spark.sql.shuffle.partitions", "2")
-    .config("spark.onnx.model.digits", digitsPath.toString)
-    .getOrCreate()
+  /**
+   * Settings Spark starts with (static ones included), beyond the base's. The base lets models
+   * set at run time (`SET spark.onnx.model.<name>`) come from `models/`.
+   */
+  protected def startupConf: Map[String, String] = Map.empty
+
+  protected lazy val spark: SparkSession = {
+    val base = Map(
+      "spark.sql.extensions" -> "sparkonnx.SparkOnnxExtensions",
+      "spark.ui.enabled" -> "false",
+      "spark.sql.shuffle.partitions" -> "2",
+      "spark.onnx.model.digits" -> digitsPath.toString,
+      "spark.onnx.model.allowedRoots" -> digitsPath.getParent.toString)
+    (base ++ startupConf).foldLeft(SparkSession.builder().master("local[2]")
+      .appName(getClass.getSimpleName)) { case (builder, (key, value)) =>
+      builder.config(key, value)
+    }.getOrCreate()
+  }
 
   override protected def afterAll(): Unit = {
     try spark.stop()

@@ -2,7 +2,9 @@ package sparkonnx.runtime
 
 import ai.onnxruntime.{OrtEnvironment, OrtProvider, OrtSession}
 import org.apache.spark.TaskContext
+import org.apache.spark.sql.SparkSession
 
+import sparkonnx.conf.OnnxConf
 import sparkonnx.errors.OnnxErrors
 
 /**
@@ -55,4 +57,13 @@ final case class SessionOptions(
         throw e
     }
   }
+}
+
+object SessionOptions {
+
+  /** The options `session`'s settings ask for (threads within their static bound). */
+  def of(session: SparkSession): SessionOptions = SessionOptions(
+    intraOpThreads = OnnxConf.intraOpThreads(session),
+    executionProvider = OnnxConf.executionProvider(session),
+    customOpLibraries = OnnxConf.customOpLibraries(session))
 }

@@ -6,6 +6,8 @@ import scala.collection.mutable
 
 import ai.onnxruntime.{OrtEnvironment, OrtSession}
 
+import sparkonnx.conf.OnnxConf
+
 /**
  * One `OrtSession` per (model SHA-256, options) per JVM, created on first use and shared by all
  * task threads: `OrtSession.run` is thread-safe. Users hold a [[SessionLease]] while they run;
@@ -21,15 +23,10 @@ object SessionPool {
     var evicted = false
   }
 
-  /** The JVM's budget for cached sessions' model bytes: a static setting, read once. */
-  val BudgetKey = "spark.onnx.sessionCache.maxBytes"
-  val DefaultBudgetBytes: Long = 4L << 30
-
   @volatile private var budgetOverride: Option[Long] = None
 
-  private lazy val configuredBudget: Long = Option(org.apache.spark.SparkEnv.get)
-    .flatMap(_.conf.getOption(BudgetKey))
-    .flatMap(_.trim.toLongOption).filter(_ > 0).getOrElse(DefaultBudgetBytes)
+  /** The JVM's budget for cached sessions' model bytes: a static setting, read once. */
+  private lazy val configuredBudget: Long = OnnxConf.SESSION_CACHE_MAX_BYTES.startupValue
 
   private def maxBytes: Long = budgetOverride.getOrElse(configuredBudget)
 

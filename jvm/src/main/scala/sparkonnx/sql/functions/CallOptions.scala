@@ -5,7 +5,7 @@ import org.apache.spark.sql.catalyst.util.MapData
 import org.apache.spark.sql.types.{MapType, StringType}
 
 import sparkonnx.errors.OnnxErrors
-import sparkonnx.sql.OnnxConf
+import sparkonnx.conf.OnnxConf
 
 /**
  * Options of one call, given as a trailing constant `map<string,string>`:

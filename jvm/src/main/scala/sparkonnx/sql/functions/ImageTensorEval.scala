@@ -63,7 +63,5 @@ case class ImageTensorEval(
 object ImageTensorEval {
   val FunctionName = "onnx_image_tensor"
   val TryFunctionName = "try_onnx_image_tensor"
-  val MaxPixels = "spark.onnx.image.maxPixels"
-  val DefaultMaxPixels: Long = 50000000L
   val StructFields: Seq[String] = Seq("origin", "height", "width", "nChannels", "data")
 }

@@ -9,8 +9,7 @@ import org.apache.spark.sql.sparkonnx.SessionFunctions
 
 import sparkonnx.errors.OnnxErrors
 import sparkonnx.model.{ModelLoader, ModelRegistry, OnnxModel, SignatureJson}
-import sparkonnx.runtime.{ModelShipping, SessionPool}
-import sparkonnx.sql.OnnxConf
+import sparkonnx.runtime.{ModelShipping, SessionOptions, SessionPool}
 
 /**
  * The models a session knows, and what registering one means: the file and signature
@@ -151,7 +150,7 @@ object ModelCatalog {
    * now, not in the middle of a job; in local mode tasks reuse it (same options, same key).
    */
   private def check(spark: SparkSession, name: String, model: OnnxModel): OnnxModel = {
-    try SessionPool.lease(model.identity, OnnxConf.sessionOptions(spark), () => model.bytes,
+    try SessionPool.lease(model.identity, SessionOptions.of(spark), () => model.bytes,
       model.localFile, model.sizeBytes).close()
     catch {
       case e: OrtException =>

@@ -9,8 +9,9 @@ import org.apache.spark.sql.catalyst.util.{toPrettySQL, MapData}
 import org.apache.spark.sql.types.{BinaryType, StructType}
 import org.apache.spark.unsafe.types.UTF8String
 
-import sparkonnx.model.ModelRegistry
+import sparkonnx.conf.OnnxConf
 import sparkonnx.errors.OnnxErrors
+import sparkonnx.model.ModelRegistry
 import sparkonnx.image.ImagePreprocessing
 
 /** Turns `onnx_image_tensor` calls into [[ImageTensorEval]], checking types and options. */
@@ -54,8 +55,7 @@ case class ResolveImageTensors(session: SparkSession) extends Rule[LogicalPlan] 
         Seq("preset", "resize", "size", "width", "height", "scale", "mean", "std", "channels",
           "layout"))
     }
-    val maxPixels = session.conf.getOption(ImageTensorEval.MaxPixels).map(_.trim.toLong)
-      .getOrElse(ImageTensorEval.DefaultMaxPixels)
+    val maxPixels = OnnxConf.imageMaxPixels(session)
     ImageTensorEval(call.image, preprocessing, column, maxPixels, call.failOnError)
   }
 }

@@ -9,7 +9,7 @@ import org.apache.spark.sql.types.{StringType, StructType}
 
 import sparkonnx.errors.OnnxErrors
 import sparkonnx.model.{ModelRegistry, OnnxModel}
-import sparkonnx.sql.OnnxConf
+import sparkonnx.runtime.SessionOptions
 import sparkonnx.tensor.ModelBinding
 
 /**
@@ -58,7 +58,7 @@ case class ResolveOnnxCalls(session: SparkSession) extends Rule[LogicalPlan] {
     inputs.indices.filter(binding.isConstant).foreach { i =>
       binding.checkConstant(i, inputs(i).eval())
     }
-    OnnxPredict(binding, inputs, call.failOnError, OnnxConf.sessionOptions(session),
+    OnnxPredict(binding, inputs, call.failOnError, SessionOptions.of(session),
       options.batchSize)
   }
 

@@ -6,7 +6,7 @@ import org.apache.spark.sql.catalyst.plans.logical.LogicalPlan
 import org.apache.spark.sql.execution.{SparkPlan, SparkStrategy}
 
 import sparkonnx.runtime.ModelShipping
-import sparkonnx.sql.OnnxConf
+import sparkonnx.conf.OnnxConf
 import sparkonnx.sql.execution.OnnxEvalExec
 import sparkonnx.sql.functions.ModelCatalog
 
