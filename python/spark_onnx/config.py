@@ -12,6 +12,9 @@ from ._jars import EXTENSION_CLASS, bundled_jars
 
 MODEL_CONF_PREFIX = "spark.onnx.model."
 
+# Keys under the prefix that are settings, not models (SET -v lists them; test_security checks).
+RESERVED_MODEL_NAMES = frozenset({"allowedRoots", "allowedUrlSchemes"})
+
 # `scheme://...` (hdfs, s3a, gs, abfss, file, ...); `file:/x` has no authority but is a URI too.
 _URI = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*://")
 

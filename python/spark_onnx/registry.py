@@ -9,7 +9,7 @@ from typing import Union
 from pyspark.sql import SparkSession
 
 from . import _jvm
-from .config import MODEL_CONF_PREFIX, model_location
+from .config import MODEL_CONF_PREFIX, RESERVED_MODEL_NAMES, model_location
 from .model import ModelInfo, OnnxModel
 
 ModelSource = Union[str, "os.PathLike[str]", bytes, OnnxModel]
@@ -38,7 +38,9 @@ def register(
     `replace=True`.
 
     On a Spark Connect session the path is registered through the session configuration and
-    must be readable by the Spark server; the keyword options need a classic session.
+    must be readable by the Spark server, under one of the roots whoever started it allowed
+    (`spark.onnx.model.allowedRoots`; else `ModelSourceNotAllowed` when a query names it,
+    docs/security.md); the keyword options need a classic session.
 
     >>> spark_onnx.register(spark, "digits", "models/digits.onnx", as_function=True)
     >>> spark.sql("SELECT digits(pixels) FROM images")
@@ -94,8 +96,9 @@ def describe(spark: SparkSession, name: str) -> ModelInfo:
 def _names(spark: SparkSession) -> list[str]:
     if _jvm.is_classic(spark):
         return _jvm.registered(spark)
-    return sorted(
+    configured = (
         key[len(MODEL_CONF_PREFIX) :]
         for key in spark.conf.getAll
         if key.startswith(MODEL_CONF_PREFIX)
     )
+    return sorted(name for name in configured if name not in RESERVED_MODEL_NAMES)

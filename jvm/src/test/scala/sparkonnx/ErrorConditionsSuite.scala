@@ -98,10 +98,11 @@ class ErrorConditionsSuite extends AnyFunSuite with OnnxSparkSession {
   }
 
   test("a configured model whose file is missing fails when a query names it") {
-    spark.conf.set("spark.onnx.model.gone", "/no/such/gone.onnx")
+    val gone = digitsPath.resolveSibling("gone.onnx").toString // under the allowed root
+    spark.conf.set("spark.onnx.model.gone", gone)
     try {
       checkError(sqlError("SELECT onnx_predict('gone', array(1.0F))"), "ONNX_MODEL_FILE_NOT_FOUND",
-        Map("model" -> "gone", "path" -> "/no/such/gone.onnx", "reason" -> "not found"))
+        Map("model" -> "gone", "path" -> gone, "reason" -> "not found"))
     } finally spark.conf.unset("spark.onnx.model.gone")
   }
 }

@@ -6,6 +6,8 @@ import scala.collection.concurrent.TrieMap
 
 import org.apache.spark.sql.SparkSession
 
+import sparkonnx.conf.OnnxConf
+
 /**
  * The models one SparkSession knows by name. Models come from explicit registration (Python,
  * Scala, Java) or from the configuration `spark.onnx.model.<name>=<path>`, which is loaded on
@@ -46,7 +48,7 @@ final class ModelRegistry {
       conf: String => Option[String],
       load: (String, String) => OnnxModel): Option[OnnxModel] = {
     explicit.get(name).orElse {
-      conf(ModelRegistry.confKey(name)).map { path =>
+      ModelRegistry.configuredKey(name).flatMap(conf).map { path =>
         fromConf.get(name) match {
           case Some((loadedPath, model)) if loadedPath == path => model
           case previous =>
@@ -80,20 +82,35 @@ object ModelRegistry {
    * The model `session` knows as `name`: registered, or configured (loaded and checked on first
    * use: its file and signature, no session); throws `ONNX_MODEL_NOT_FOUND` if there is none.
    */
-  def lookup(session: SparkSession, name: String): OnnxModel =
-    of(session).lookup(name, key => session.conf.getOption(key),
-        (n, path) => ModelLoader.load(n, path, session.sparkContext.hadoopConfiguration))
-      .getOrElse(throw sparkonnx.errors.OnnxErrors.modelNotFound(name, names(session)))
+  def lookup(session: SparkSession, name: String): OnnxModel = {
+    val hadoopConf = session.sparkContext.hadoopConfiguration
+    // Per-model keys are a pattern, not typed entries (as Spark's spark.sql.catalog.<name>).
+    of(session).lookup(name, key => session.conf.getOption(key), { (n, path) =>
+      // A value other than the one Spark started with was set at run time (SET, Connect).
+      val startup = session.sparkContext.getConf.getOption(confKey(n))
+      ModelSources.checkConfigured(n, path, startup, hadoopConf)
+      ModelLoader.load(n, path, hadoopConf)
+    }).getOrElse(throw sparkonnx.errors.OnnxErrors.modelNotFound(name, names(session)))
+  }
 
   /** Names of the models `session` can use: registered ones and configured ones. */
   def names(session: SparkSession): Seq[String] = {
     val configured = session.conf.getAll.keys
       .filter(_.startsWith(ConfPrefix))
       .map(_.stripPrefix(ConfPrefix))
+      .filterNot(ReservedNames.contains)
     (of(session).explicitNames ++ configured).toSeq.distinct.sorted
   }
 
   def confKey(name: String): String = ConfPrefix + name
+
+  /** Names whose key under the prefix is a setting (`spark.onnx.model.allowedRoots`), no model. */
+  lazy val ReservedNames: Set[String] = OnnxConf.entries.map(_.key)
+    .filter(_.startsWith(ConfPrefix)).map(_.stripPrefix(ConfPrefix)).toSet
+
+  /** The key configuring the model `name`, unless that key is a setting. */
+  def configuredKey(name: String): Option[String] =
+    if (ReservedNames.contains(name)) None else Some(confKey(name))
 
   private val registries =
     Collections.synchronizedMap(new WeakHashMap[SparkSession, ModelRegistry]())
