@@ -10,7 +10,7 @@ import json
 import sys
 from pathlib import Path
 
-from pyspark.errors import AnalysisException
+from pyspark.errors import AnalysisException, PySparkException
 from pyspark.sql import SparkSession
 
 import spark_onnx
@@ -29,8 +29,31 @@ def scored(spark: SparkSession, frame) -> tuple[list, int]:
     return rows, session_runs(spark) - before
 
 
+def refusal(attempt) -> dict:
+    """The error class and condition an attempt that must be refused raises."""
+    try:
+        attempt()
+    except PySparkException as e:
+        return {"type": type(e).__name__, "condition": e.getCondition()}
+    return {"type": None, "condition": None}
+
+
+def register_and_describe(spark: SparkSession, path: str) -> None:
+    """What a Connect client can do: register a path by configuration, then name it."""
+    spark_onnx.register(spark, "hostile", path)
+    try:
+        spark_onnx.describe(spark, "hostile")
+    finally:
+        spark_onnx.unregister(spark, "hostile")
+
+
 def main(model_path: str, rows_path: str, work_dir: str) -> None:
-    builder = SparkSession.builder.remote("local[2]").config("spark.ui.enabled", "false")
+    builder = (
+        SparkSession.builder.remote("local[2]")
+        .config("spark.ui.enabled", "false")
+        # Whoever starts the server lets clients name models from the models folder only.
+        .config("spark.onnx.model.allowedRoots", str(Path(model_path).parent))
+    )
     spark = spark_onnx.configure(builder, models={"digits": model_path}).getOrCreate()
     assert not hasattr(spark, "_jsparkSession"), "expected a Spark Connect session"
     with open(rows_path) as rows:
@@ -70,6 +93,15 @@ def main(model_path: str, rows_path: str, work_dir: str) -> None:
             "condition": e.getCondition(),
             "parameters": e.getMessageParameters(),
         }
+    security = {
+        name: refusal(attempt)
+        for name, attempt in {
+            "static setting": lambda: spark.sql("SET spark.onnx.customOpLibraries=/tmp/x.so"),
+            "bad number": lambda: spark.conf.set("spark.onnx.batchSize", "1e9"),
+            "host file": lambda: register_and_describe(spark, "/etc/passwd"),
+            "url": lambda: register_and_describe(spark, "http://127.0.0.1:9/m.onnx"),
+        }.items()
+    }
     print(
         json.dumps(
             {
@@ -82,6 +114,7 @@ def main(model_path: str, rows_path: str, work_dir: str) -> None:
                 "names": list(spark_onnx.registered(spark)),
                 "input_shape": list(spark_onnx.describe(spark, "digits").inputs[0].shape),
                 "error": error,
+                "security": security,
             }
         )
     )

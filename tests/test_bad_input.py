@@ -133,28 +133,3 @@ def test_a_model_whose_opset_onnxruntime_does_not_support(spark, tmp_path):
     with pytest.raises(errors.InvalidModel) as caught:
         spark_onnx.register(spark, "future", model_factory.future_opset(tmp_path))
     assert "opset" in caught.value.getMessageParameters()["reason"].lower()
-
-
-def test_cuda_without_a_gpu_build_says_so_in_one_sentence(spark):
-    spark.conf.set("spark.onnx.executionProvider", "cuda")
-    try:
-        with pytest.raises(errors.RuntimeFailure) as caught:
-            spark.sql(f"SELECT onnx_predict('digits', {GOOD})").collect()
-        assert caught.value.getCondition() == "ONNX_EXECUTION_PROVIDER_UNAVAILABLE"
-        assert "cpu" in caught.value.getMessageParameters()["available"]
-    finally:
-        spark.conf.unset("spark.onnx.executionProvider")
-    assert spark.sql(f"SELECT size(onnx_predict('digits', {GOOD}))").first()[0] == 10
-
-
-def test_custom_op_libraries_load_only_when_configured(spark, tmp_path):
-    # Without the setting, a model needing a custom operator fails to register, clearly.
-    with pytest.raises(errors.InvalidModel):
-        spark_onnx.register(spark, "custom", model_factory.unknown_operator(tmp_path))
-    spark.conf.set("spark.onnx.customOpLibraries", str(tmp_path / "libmissing_ops.so"))
-    try:
-        with pytest.raises(errors.SparkOnnxError) as caught:
-            spark.sql(f"SELECT onnx_predict('digits', {GOOD})").collect()
-        assert "libmissing_ops.so" in str(caught.value)
-    finally:
-        spark.conf.unset("spark.onnx.customOpLibraries")

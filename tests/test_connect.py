@@ -53,3 +53,14 @@ def test_onnx_predict_on_spark_connect(tmp_path, digits_test, digits_direct):
     assert result["error"]["typed"] is True
     assert result["error"]["condition"] == "ONNX_MODEL_NOT_FOUND"
     assert result["error"]["parameters"]["model"] == "nope"
+    # A Connect client is a session: no static setting, no bad number, no file outside the
+    # allowed root, no URL (docs/security.md).
+    assert result["security"] == {
+        "static setting": {"type": "AnalysisException", "condition": "CANNOT_MODIFY_STATIC_CONFIG"},
+        "bad number": {"type": "InvalidSetting", "condition": "ONNX_INVALID_SETTING"},
+        "host file": {
+            "type": "ModelSourceNotAllowed",
+            "condition": "ONNX_MODEL_SOURCE_NOT_ALLOWED",
+        },
+        "url": {"type": "ModelSourceNotAllowed", "condition": "ONNX_MODEL_SCHEME_NOT_ALLOWED"},
+    }
