@@ -8,6 +8,7 @@ import org.apache.spark.sql.functions.{col, reverse}
 import org.apache.spark.sql.types._
 import org.scalatest.funsuite.AnyFunSuite
 
+import sparkonnx.conf.OnnxConf
 import sparkonnx.runtime.{ModelShipping, SessionPool, ShippingProbe}
 
 /**
@@ -22,6 +23,10 @@ class PurityAndLifecycleSuite extends AnyFunSuite with OnnxSparkSession {
   private lazy val rows = pixelRows(60, seed = 5)
   private lazy val expected = runDigitsDirectly(rows)
   private lazy val folder = Files.createTempDirectory("purity")
+
+  // Models this suite SETs at run time come from its own folder.
+  override protected def startupConf: Map[String, String] = Map(
+    "spark.onnx.model.allowedRoots" -> folder.toString)
   private val digits = Files.readAllBytes(digitsPath)
 
   /** A distinct, valid model (an unknown protobuf field appended): a session of its own. */
@@ -282,15 +287,16 @@ class PurityAndLifecycleSuite extends AnyFunSuite with OnnxSparkSession {
     def score(model: String): Unit = checkProbabilities(
       spark.sql(s"SELECT id, onnx_predict('$model', pixels) FROM pixels"))
     try {
-      // Set at run time, the setting changes nothing: it is read once, from the static conf.
-      spark.conf.set(SessionPool.BudgetKey, "1")
+      // Static: SET refuses it; it is read once, from the configuration Spark started with.
+      assert(intercept[AnalysisException](
+        spark.conf.set(OnnxConf.SESSION_CACHE_MAX_BYTES.key, "1")).getCondition ===
+        "CANNOT_MODIFY_STATIC_CONFIG")
       val created = SessionPool.sessionsCreated
       val closed = SessionPool.sessionsClosed
       score("purity_a")
       score("purity_b")
       assert(SessionPool.sessionsCreated - created === 2)
       assert(SessionPool.sessionsClosed === closed, "the default budget holds both models")
-      spark.conf.unset(SessionPool.BudgetKey)
 
       // Room for one model: each new session evicts the idle one used least recently.
       SessionPool.overrideBudget(Some(digits.length.toLong * 3 / 2))
