@@ -17,6 +17,7 @@ import numpy as np
 import onnx
 import pytest
 from onnx import TensorProto, helper
+from pyspark.errors import AnalysisException
 
 import spark_onnx
 from conftest import DIGITS, ROOT
@@ -210,9 +211,7 @@ def test_a_linked_folder_and_a_dangling_link_are_refused(spark, folders):
     refused(spark, save(if_model("data/secret.bin"), model_folder), "ONNX_UNSAFE_EXTERNAL_DATA")
     # Whether an outside path exists is not told: a link to nothing is refused the same way.
     (model_folder / "nothing.bin").symlink_to(outside / "no-such-file")
-    error = refused(
-        spark, save(if_model("nothing.bin"), model_folder), "ONNX_UNSAFE_EXTERNAL_DATA"
-    )
+    error = refused(spark, save(if_model("nothing.bin"), model_folder), "ONNX_UNSAFE_EXTERNAL_DATA")
     assert "symbolic link" in error.getMessageParameters()["reason"]
 
 
@@ -389,6 +388,6 @@ def test_names_are_one_case_insensitive_namespace(spark, tmp_path):
     finally:
         assert spark_onnx.unregister(spark, "FNM")
     assert not [n for n in spark_onnx._jvm.registered(spark) if n.lower() == "fnm"]
-    with pytest.raises(Exception):
+    with pytest.raises(AnalysisException, match="UNRESOLVED_ROUTINE"):
         spark.sql("SELECT fnm(array(1.0F, 2.0F, 3.0F), array(1.0F, 2.0F, 3.0F))").collect()
     assert spark.sql(f"SELECT size(onnx_predict('digits', {GOOD}))").first()[0] == 10
