@@ -35,7 +35,8 @@ def register(
     `as_function=True` also adds a SQL function named like the model, so `digits(pixels)`
     means `onnx_predict('digits', pixels)` in this session. Registering the same model again
     is harmless; a different model under a taken name raises `ModelAlreadyRegistered` unless
-    `replace=True`.
+    `replace=True`. Names are case-insensitive, as Spark's function names are: `Digits` and
+    `digits` are one name. A model with external data must be given as a path.
 
     On a Spark Connect session the path is registered through the session configuration and
     must be readable by the Spark server, under one of the roots whoever started it allowed

@@ -5,7 +5,7 @@ import java.io.{FileNotFoundException, IOException}
 import scala.util.control.NonFatal
 
 import org.apache.hadoop.conf.Configuration
-import org.apache.hadoop.fs.Path
+import org.apache.hadoop.fs.{FileSystem, Path}
 import org.apache.spark.internal.Logging
 
 import sparkonnx.errors.OnnxErrors
@@ -17,12 +17,12 @@ import sparkonnx.errors.OnnxErrors
  */
 object ModelLoader extends Logging {
 
+  private val MaxModelBytes: Long = Int.MaxValue - 8L
+
   /**
    * What an error says of bytes that are not a model, whatever they hold: a parser's own message
    * (a field number, a length) would echo bits of a file a session had no right to read.
    */
-  private val MaxModelBytes: Long = Int.MaxValue - 8L
-
   val NotAModel = "the file does not parse as an ONNX model (a ModelProto with an IR version " +
     "and a graph with outputs)"
 
@@ -32,7 +32,7 @@ object ModelLoader extends Logging {
    */
   def load(name: String, path: String, hadoopConf: Configuration): OnnxModel = {
     ModelSources.checkScheme(name, path)
-    val bytes = try {
+    val (bytes, localFile) = try {
       val hadoopPath = new Path(path)
       val fs = hadoopPath.getFileSystem(hadoopConf)
       val status = fs.getFileStatus(hadoopPath)
@@ -46,13 +46,14 @@ object ModelLoader extends Logging {
           "model file can be (weights beyond it belong in external data)")
       }
       val in = fs.open(hadoopPath)
-      try {
+      val read = try {
         val read = in.readNBytes(status.getLen.toInt)
         if (in.read() != -1) {
           throw OnnxErrors.modelFileNotFound(name, path, "not a regular file")
         }
         read
       } finally in.close()
+      (read, localPath(fs, hadoopPath))
     } catch {
       case _: FileNotFoundException => throw OnnxErrors.modelFileNotFound(name, path, "not found")
       case e: IOException => throw OnnxErrors.modelFileNotFound(name, path,
@@ -60,27 +61,44 @@ object ModelLoader extends Logging {
       case e: IllegalArgumentException =>
         throw OnnxErrors.modelFileNotFound(name, path, e.getMessage)
     }
-    fromBytes(name, path, bytes, Some(path))
+    fromBytes(name, path, bytes, localFile)
   }
 
-  /** The model in `bytes` (read from `path`, if it was), with its signature checked. */
+  /** The local file `path` names, when `fs` is the local file system (external data needs it). */
+  private def localPath(fs: FileSystem, path: Path): Option[String] =
+    if (fs.getUri.getScheme != "file") None
+    else Some(java.nio.file.Paths.get(fs.makeQualified(path).toUri).toString)
+
+  /**
+   * The model in `bytes` (read from the local file `localFile`, if it was), with its signature
+   * checked; a model with external data is checked by [[ExternalData]] and opened from its
+   * real path, and refused without a local file. Every failure is a condition
+   * (`ONNX_INVALID_MODEL`, `ONNX_UNSAFE_EXTERNAL_DATA`, `ONNX_MODEL_FILE_NOT_FOUND`).
+   */
   def fromBytes(
       name: String,
       source: String,
       bytes: Array[Byte],
-      path: Option[String] = None): OnnxModel = {
-    val parsed = try OnnxModel.fromBytes(bytes, source) catch {
+      localFile: Option[String] = None): OnnxModel = {
+    val parsed = try OnnxModel.parse(bytes, source) catch {
+      // Limits this reader sets (nesting depth, external data from bytes): safe to say.
+      case e: ModelLimitExceeded => throw OnnxErrors.invalidModel(name, source, e.getMessage, null)
       case NonFatal(e) =>
         // The parser's reason goes to the driver's log only, never to the caller.
         logWarning(s"ONNX model '$name' ($source) does not parse: ${e.getMessage}")
         throw OnnxErrors.invalidModel(name, source, NotAModel, null)
-      case e: StackOverflowError =>
-        throw OnnxErrors.invalidModel(name, source, "its types are nested too deeply", e)
+      case e: StackOverflowError => // the reader is depth-limited; kept as a last guard
+        throw OnnxErrors.invalidModel(name, source, "its types are nested too deeply", null)
     }
     if (parsed.signature.externalData.isEmpty) parsed
     else {
-      val file = ExternalData.check(name, source, path, parsed)
-      OnnxModel.withExternalData(parsed, file, ExternalData.sizeBytes(file, parsed))
+      val checked = try ExternalData.check(name, source, localFile, parsed) catch {
+        case e: IOException => throw OnnxErrors.modelFileNotFound(name, source, e.toString)
+      }
+      OnnxModel.withExternalData(parsed, checked.file, checked.sizeBytes)
     }
   }
 }
+
+/** A limit the model reader enforces (depth, size): its message names the limit, not content. */
+private[model] class ModelLimitExceeded(reason: String) extends IllegalArgumentException(reason)

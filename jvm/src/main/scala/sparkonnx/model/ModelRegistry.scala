@@ -7,53 +7,93 @@ import scala.collection.concurrent.TrieMap
 import org.apache.spark.sql.SparkSession
 
 import sparkonnx.conf.OnnxConf
+import sparkonnx.errors.OnnxErrors
 
 /**
  * The models one SparkSession knows by name. Models come from explicit registration (Python,
  * Scala, Java) or from the configuration `spark.onnx.model.<name>=<path>`, which is loaded on
  * first use and reloaded if the configured path changes.
+ *
+ * Names are one case-insensitive namespace, like Spark's functions (whose registry lower-cases
+ * names, so a per-model SQL function `FnM` is also `fnm`): `FnM` and `fnm` are the same model,
+ * found by any spelling, and shown as it was registered. Every key below is
+ * [[ModelRegistry.key]] of a name.
  */
 final class ModelRegistry {
-  private val explicit = TrieMap.empty[String, OnnxModel]
+  import ModelRegistry.{key, Entry}
+
+  private val explicit = TrieMap.empty[String, Entry]
   private val fromConf = TrieMap.empty[String, (String, OnnxModel)]
-  private val callOptions = TrieMap.empty[String, Map[String, String]]
-
-  /** Registers `model` as `name`, with default call options (e.g. batchSize) for its calls. */
-  def put(name: String, model: OnnxModel, options: Map[String, String] = Map.empty): Unit = {
-    explicit.put(name, model)
-    if (options.isEmpty) callOptions.remove(name) else callOptions.put(name, options)
-  }
-
   private val functions = TrieMap.empty[String, Unit]
 
-  /** The model registered (not configured) as `name`, if any. */
-  def registeredModel(name: String): Option[OnnxModel] = explicit.get(name)
+  /**
+   * Registers `model` as `name`, with default call options (e.g. batchSize) for its calls;
+   * returns the different model it replaced, if any. A different model under the same name in
+   * any case is refused (`ONNX_MODEL_ALREADY_REGISTERED`) unless `replace`; the same model
+   * again only updates its options and spelling. Atomic per registry.
+   */
+  def put(
+      name: String,
+      model: OnnxModel,
+      options: Map[String, String] = Map.empty,
+      replace: Boolean = true): Option[OnnxModel] = synchronized {
+    val existing = explicit.get(key(name))
+    val replaced = existing.map(_.model).filter(_ != model)
+    replaced.foreach { old =>
+      if (!replace) {
+        throw OnnxErrors.modelAlreadyRegistered(existing.get.name, old.sha256, model.sha256)
+      }
+    }
+    explicit.put(key(name), Entry(name, model, options))
+    replaced
+  }
 
-  def remove(name: String): Boolean = {
-    callOptions.remove(name)
-    explicit.remove(name).isDefined
+  /** The model registered (not configured) as `name` in any case, if any. */
+  def registeredModel(name: String): Option[OnnxModel] = explicit.get(key(name)).map(_.model)
+
+  /** The name `name` was registered under, as its registration spelled it. */
+  def registeredName(name: String): Option[String] = explicit.get(key(name)).map(_.name)
+
+  /** Forgets the model registered as `name` in any case; returns it, if there was one. */
+  def remove(name: String): Option[OnnxModel] = synchronized {
+    explicit.remove(key(name)).map(_.model)
   }
 
   /** Notes that `name` also has a per-model SQL function, dropped with the model. */
-  def addFunction(name: String): Unit = functions.put(name, ())
+  def addFunction(name: String): Unit = functions.put(key(name), ())
 
-  def removeFunction(name: String): Boolean = functions.remove(name).isDefined
+  def removeFunction(name: String): Boolean = functions.remove(key(name)).isDefined
+
+  def hasFunction(name: String): Boolean = functions.contains(key(name))
 
   /** The call options `name` was registered with; calls' own options override them. */
-  def options(name: String): Map[String, String] = callOptions.getOrElse(name, Map.empty)
+  def options(name: String): Map[String, String] =
+    explicit.get(key(name)).map(_.options).getOrElse(Map.empty)
 
-  /** A model registered explicitly, else the one the configuration names, loaded by `load`. */
+  /**
+   * A model registered explicitly, else the one the configuration names, loaded by `load`.
+   * `conf` reads one setting; `configured` lists the configured model names, for a name
+   * spelled in another case than its setting (`spark.onnx.model.Digits` found as `digits`;
+   * when several settings differ only in case, only their exact spellings find them).
+   */
   def lookup(
       name: String,
       conf: String => Option[String],
+      configured: () => Seq[String],
       load: (String, String) => OnnxModel): Option[OnnxModel] = {
-    explicit.get(name).orElse {
-      ModelRegistry.configuredKey(name).flatMap(conf).map { path =>
-        fromConf.get(name) match {
+    explicit.get(key(name)).map(_.model).orElse {
+      val setting = ModelRegistry.configuredKey(name).flatMap(conf).map(name -> _).orElse {
+        configured().filter(key(_) == key(name)) match {
+          case Seq(only) => ModelRegistry.configuredKey(only).flatMap(conf).map(only -> _)
+          case _ => None
+        }
+      }
+      setting.map { case (spelled, path) =>
+        fromConf.get(spelled) match {
           case Some((loadedPath, model)) if loadedPath == path => model
           case previous =>
-            val model = load(name, path)
-            fromConf.put(name, (path, model))
+            val model = load(spelled, path)
+            fromConf.put(spelled, (path, model))
             previous.foreach { case (_, old) => replacedModels.add(old) }
             model
         }
@@ -61,11 +101,12 @@ final class ModelRegistry {
     }
   }
 
-  def explicitNames: Seq[String] = explicit.keys.toSeq.sorted
+  /** The registered names, as registered, sorted. */
+  def explicitNames: Seq[String] = explicit.values.map(_.name).toSeq.sorted
 
   /** Whether any name, registered or configured, refers to `model` now. */
   def names(model: OnnxModel): Boolean =
-    explicit.values.exists(_ == model) || fromConf.values.exists(_._2 == model)
+    explicit.values.exists(_.model == model) || fromConf.values.exists(_._2 == model)
 
   // Configured models replaced by a new path: their broadcasts may be released once planned.
   private val replacedModels = new java.util.concurrent.ConcurrentLinkedQueue[OnnxModel]()
@@ -76,7 +117,13 @@ final class ModelRegistry {
 }
 
 object ModelRegistry {
+  /** A registered model, under the name as its registration spelled it. */
+  private final case class Entry(name: String, model: OnnxModel, options: Map[String, String])
+
   val ConfPrefix = "spark.onnx.model."
+
+  /** How names compare: case-insensitively, as Spark compares function names. */
+  def key(name: String): String = name.toLowerCase(java.util.Locale.ROOT)
 
   /**
    * The model `session` knows as `name`: registered, or configured (loaded and checked on first
@@ -85,22 +132,29 @@ object ModelRegistry {
   def lookup(session: SparkSession, name: String): OnnxModel = {
     val hadoopConf = session.sparkContext.hadoopConfiguration
     // Per-model keys are a pattern, not typed entries (as Spark's spark.sql.catalog.<name>).
-    of(session).lookup(name, key => session.conf.getOption(key), { (n, path) =>
-      // A value other than the one Spark started with was set at run time (SET, Connect).
-      val startup = session.sparkContext.getConf.getOption(confKey(n))
-      ModelSources.checkConfigured(n, path, startup, hadoopConf)
-      ModelLoader.load(n, path, hadoopConf)
-    }).getOrElse(throw sparkonnx.errors.OnnxErrors.modelNotFound(name, names(session)))
+    of(session).lookup(name, key => session.conf.getOption(key), () => configured(session),
+      { (n, path) =>
+        // A value other than the one Spark started with was set at run time (SET, Connect).
+        val startup = session.sparkContext.getConf.getOption(confKey(n))
+        ModelSources.checkConfigured(n, path, startup, hadoopConf)
+        ModelLoader.load(n, path, hadoopConf)
+      }).getOrElse(throw OnnxErrors.modelNotFound(name, names(session)))
   }
 
-  /** Names of the models `session` can use: registered ones and configured ones. */
+  /**
+   * Names of the models `session` can use: registered ones and configured ones, one per name
+   * in any case (a registered name hides a configured one that differs only in case).
+   */
   def names(session: SparkSession): Seq[String] = {
-    val configured = session.conf.getAll.keys
-      .filter(_.startsWith(ConfPrefix))
-      .map(_.stripPrefix(ConfPrefix))
-      .filterNot(ReservedNames.contains)
-    (of(session).explicitNames ++ configured).toSeq.distinct.sorted
+    val registered = of(session).explicitNames
+    val taken = registered.map(key).toSet
+    (registered ++ configured(session).filterNot(n => taken.contains(key(n))))
+      .distinct.sorted
   }
+
+  private def configured(session: SparkSession): Seq[String] =
+    session.conf.getAll.keys.filter(_.startsWith(ConfPrefix)).map(_.stripPrefix(ConfPrefix))
+      .filterNot(ReservedNames.contains).toSeq
 
   def confKey(name: String): String = ConfPrefix + name
 

@@ -44,9 +44,23 @@ object OnnxModel {
 
   /**
    * Reads the signature from `bytes`. Throws `IllegalArgumentException` with the reason when
-   * the bytes are not an ONNX model.
+   * the bytes are not an ONNX model, or name external data files (bytes have no folder to
+   * find them in: load such a model through [[ModelLoader]] from its file).
    */
   def fromBytes(bytes: Array[Byte], source: String): OnnxModel = {
+    val model = parse(bytes, source)
+    // Opened from bytes, ONNX Runtime would look for the data files in the working directory.
+    if (model.signature.externalData.nonEmpty) {
+      throw new IllegalArgumentException("the model keeps tensors in external data files " +
+        model.signature.externalData.take(3).mkString("(", ", ", ")") + ": a model with " +
+        "external data must be registered from a file path, so its data files can be " +
+        "checked and found beside it")
+    }
+    model
+  }
+
+  /** The model in `bytes`, external data or not: [[ModelLoader]] checks it before use. */
+  private[model] def parse(bytes: Array[Byte], source: String): OnnxModel = {
     if (bytes.isEmpty) throw new IllegalArgumentException("the model is empty (0 bytes)")
     val signature = SignatureReader.read(bytes)
     new OnnxModel(bytes, sha256Hex(bytes), signature, source)

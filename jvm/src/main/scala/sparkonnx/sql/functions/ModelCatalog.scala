@@ -65,7 +65,8 @@ object ModelCatalog {
 
   /**
    * Registering the same model again is a no-op (its options updated); a different model
-   * under a taken name is refused unless `replace`, so one job cannot silently swap another's.
+   * under a taken name — in any case: `FnM` and `fnm` are one name — is refused unless
+   * `replace`, so one job cannot silently swap another's.
    */
   private def put(
       spark: SparkSession,
@@ -73,12 +74,7 @@ object ModelCatalog {
       model: OnnxModel,
       options: Map[String, String],
       replace: Boolean): Unit = {
-    val registry = ModelRegistry.of(spark)
-    val replaced = registry.registeredModel(name).filter(_ != model)
-    replaced.foreach { existing =>
-      if (!replace) throw OnnxErrors.modelAlreadyRegistered(name, existing.sha256, model.sha256)
-    }
-    registry.put(name, model, options)
+    val replaced = ModelRegistry.of(spark).put(name, model, options, replace)
     replaced.foreach(existing => releaseIfUnused(spark, existing))
   }
 
@@ -97,27 +93,37 @@ object ModelCatalog {
 
   /**
    * Adds a temporary SQL function named like the model, so `digits(pixels)` means
-   * `onnx_predict('digits', pixels)` in this session. A built-in function's name is refused.
+   * `onnx_predict('digits', pixels)` in this session. Function names are case-insensitive, as
+   * model names are: the function of `FnM` is `fnm(...)` too, and always calls `FnM`'s model.
+   * A built-in function's name, or another temporary function's, is refused.
    */
   def registerFunction(spark: SparkSession, name: String): Unit = {
     lookup(spark, name)
+    val registry = ModelRegistry.of(spark)
     if (SessionFunctions.isBuiltin(name)) {
       throw new IllegalArgumentException(
         s"cannot add a SQL function for ONNX model '$name': Spark has a built-in '$name'")
     }
-    SessionFunctions.register(spark, name,
-      (arguments: Seq[Expression]) => OnnxPredictCall(Literal(name) +: arguments))
-    ModelRegistry.of(spark).addFunction(name)
+    if (!registry.hasFunction(name) && SessionFunctions.isTemporary(spark, name)) {
+      throw new IllegalArgumentException(s"cannot add a SQL function for ONNX model '$name': " +
+        s"this session already has a temporary function '$name' (drop it first)")
+    }
+    val spelled = registry.registeredName(name).getOrElse(name)
+    SessionFunctions.register(spark, spelled,
+      (arguments: Seq[Expression]) => OnnxPredictCall(Literal(spelled) +: arguments))
+    registry.addFunction(spelled)
   }
 
-  /** Forgets a model registered with `register`, and its SQL function; true if there was one. */
+  /**
+   * Forgets a model registered with `register` (by its name in any case), and its SQL
+   * function; true if there was one.
+   */
   def unregister(spark: SparkSession, name: String): Boolean = {
     val registry = ModelRegistry.of(spark)
     if (registry.removeFunction(name)) SessionFunctions.drop(spark, name)
-    val removed = registry.registeredModel(name)
-    val existed = registry.remove(name)
+    val removed = registry.remove(name)
     removed.foreach(model => releaseIfUnused(spark, model))
-    existed
+    removed.isDefined
   }
 
   /** The call options `name` was registered with. */

@@ -15,6 +15,11 @@ object SessionFunctions {
   def isBuiltin(name: String): Boolean =
     FunctionRegistry.builtin.functionExists(FunctionIdentifier(name))
 
+  /** Whether `spark` has a temporary function `name` (in any case). */
+  def isTemporary(spark: SparkSession, name: String): Boolean =
+    spark.asInstanceOf[ClassicSession].sessionState.catalog
+      .isTemporaryFunction(FunctionIdentifier(name))
+
   /** Adds or replaces the temporary function `name` in `spark` (like a temp view). */
   def register(spark: SparkSession, name: String, builder: FunctionBuilder): Unit =
     spark.asInstanceOf[ClassicSession].sessionState.functionRegistry
