@@ -6,8 +6,10 @@ lazy val pyproject = IO.read(file("pyproject.toml"))
 
 def pinned(pkg: String): String = {
   val pin = ("\"" + Regex.quote(pkg) + """(?:\[[^\]]*\])?==([^";]+)"""").r
-  pin.findFirstMatchIn(pyproject).map(_.group(1).trim).getOrElse(
-    sys.error(s"pyproject.toml has no exact pin for $pkg"))
+  pin
+    .findFirstMatchIn(pyproject)
+    .map(_.group(1).trim)
+    .getOrElse(sys.error(s"pyproject.toml has no exact pin for $pkg"))
 }
 
 lazy val sparkVersion = pinned("pyspark")
@@ -39,7 +41,8 @@ lazy val sparkJavaOptions = Seq(
 )
 
 lazy val pythonJars = taskKey[Seq[File]](
-  "Copies the extension jar and the ONNX Runtime jar into python/spark_onnx/jars")
+  "Copies the extension jar and the ONNX Runtime jar into python/spark_onnx/jars"
+)
 
 lazy val root = (project in file("."))
   .aggregate(sparkOnnx)
@@ -59,12 +62,14 @@ lazy val sparkOnnx = (project in file("jvm"))
     // The jar records the versions it was built against, so Python can check them.
     Compile / resourceGenerators += Def.task {
       val out = (Compile / resourceManaged).value / "sparkonnx" / "build.properties"
-      IO.write(out,
+      IO.write(
+        out,
         s"""version=${version.value}
            |sparkVersion=$sparkVersion
            |onnxRuntimeVersion=$onnxRuntimeVersion
            |scalaBinaryVersion=${scalaBinaryVersion.value}
-           |""".stripMargin)
+           |""".stripMargin
+      )
       Seq(out)
     }.taskValue,
     Test / fork := true,

@@ -67,8 +67,11 @@ def main(model_path: str, rows_path: str, work_dir: str) -> None:
     # Connect's analyze requests (schema, columns, EXPLAIN) read the model's signature only:
     # no ONNX Runtime session is made and nothing runs until a query executes.
     before = spark.sql("SELECT onnx_runtime_stats() AS s").first().s
-    spark.sql(query).schema
-    frame.select(onnx_predict("digits", "pixels").alias("p")).columns
+    analyzed = (
+        spark.sql(query).schema,
+        frame.select(onnx_predict("digits", "pixels").alias("p")).columns,
+    )
+    assert analyzed[0].names == ["id", "p"] and analyzed[1] == ["p"], analyzed
     plan = spark.sql(f"EXPLAIN {query}").first()[0]
     after = spark.sql("SELECT onnx_runtime_stats() AS s").first().s
     analysis = {

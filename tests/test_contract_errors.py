@@ -125,7 +125,12 @@ BAD = {
     # As many distinct values as rows: the count fits, but Unique sorts them, so each row would
     # get another row's value; a run of the first row alone gives it away.
     "unique_sorts_rows_same_count": bad(
-        "unique", "x FLOAT", [(3.0,), (1.0,), (2.0,)], ["x"], "ONNX_OUTPUT_MIXES_ROWS", "run",
+        "unique",
+        "x FLOAT",
+        [(3.0,), (1.0,), (2.0,)],
+        ["x"],
+        "ONNX_OUTPUT_MIXES_ROWS",
+        "run",
         partitions=1,
     ),
     # Ragged nested rows, even when the element count fits.

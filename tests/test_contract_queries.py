@@ -184,10 +184,14 @@ def test_query_shape_plan_shows_onnx_eval(spark, ref, key):
 
 def session_runs(spark) -> int:
     """ORT runs in every executor JVM (on local-cluster a one-row query reaches only one)."""
-    return spark.sql(
-        "SELECT sum(r) AS r FROM (SELECT s.executorId, max(s.sessionRuns) AS r FROM "
-        "(SELECT onnx_runtime_stats() AS s FROM range(0, 64, 1, 16)) GROUP BY s.executorId)"
-    ).first().r
+    return (
+        spark.sql(
+            "SELECT sum(r) AS r FROM (SELECT s.executorId, max(s.sessionRuns) AS r FROM "
+            "(SELECT onnx_runtime_stats() AS s FROM range(0, 64, 1, 16)) GROUP BY s.executorId)"
+        )
+        .first()
+        .r
+    )
 
 
 def test_explain_over_values_runs_no_model(spark, ref):

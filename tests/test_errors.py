@@ -131,5 +131,7 @@ def test_runtime_shape_error_names_model_input_and_column(spark):
         ).collect()
     message = str(caught.value)
     assert "ONNX_INPUT_SHAPE_MISMATCH" in message
-    assert "Input 'pixels' of ONNX model 'digits' (shape [?,64]) takes 64 elements per row" in message
+    assert (
+        "Input 'pixels' of ONNX model 'digits' (shape [?,64]) takes 64 elements per row" in message
+    )
     assert "column 'p' holds 63 elements" in message

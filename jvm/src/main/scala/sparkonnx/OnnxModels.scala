@@ -6,15 +6,15 @@ import sparkonnx.model.OnnxModel
 import sparkonnx.sql.functions.ModelCatalog
 
 /**
- * Registers ONNX models with a SparkSession, from Scala or Java. A registered model is
- * callable as `onnx_predict('<name>', ...)` in that session's SQL and DataFrames.
+ * Registers ONNX models with a SparkSession, from Scala or Java. A registered model is callable as
+ * `onnx_predict('<name>', ...)` in that session's SQL and DataFrames.
  * {{{
  *   sparkonnx.OnnxModels.register(spark, "digits", "models/digits.onnx")
  *   spark.sql("SELECT onnx_predict('digits', pixels) FROM images")
  * }}}
- * Models can also be registered by configuration alone, `spark.onnx.model.<name>=<path>`,
- * which SQL-only and Spark Connect clients can set. Paths are read with the Spark process's
- * own permissions, through Hadoop's file systems (local paths, `file:`, `hdfs:`, `s3a:`, ...).
+ * Models can also be registered by configuration alone, `spark.onnx.model.<name>=<path>`, which
+ * SQL-only and Spark Connect clients can set. Paths are read with the Spark process's own
+ * permissions, through Hadoop's file systems (local paths, `file:`, `hdfs:`, `s3a:`, ...).
  * Registration checks the file on the driver: a missing or invalid model fails here.
  */
 object OnnxModels {
@@ -28,16 +28,17 @@ object OnnxModels {
     ModelCatalog.register(spark, name, bytes)
 
   /**
-   * Registers the model at `path` with default call options (`batchSize`, `outputs`,
-   * `wholeCall`) that its calls use unless they pass their own; `replace` lets it take a name
-   * a different model holds. Java-friendly; checks the options now.
+   * Registers the model at `path` with default call options (`batchSize`, `outputs`, `wholeCall`)
+   * that its calls use unless they pass their own; `replace` lets it take a name a different model
+   * holds. Java-friendly; checks the options now.
    */
   def registerWithOptions(
       spark: SparkSession,
       name: String,
       path: String,
       options: java.util.Map[String, String],
-      replace: Boolean): OnnxModel =
+      replace: Boolean
+  ): OnnxModel =
     ModelCatalog.registerWithOptions(spark, name, path, options, replace)
 
   /** [[registerWithOptions]] for a model given as bytes. */
@@ -46,7 +47,8 @@ object OnnxModels {
       name: String,
       bytes: Array[Byte],
       options: java.util.Map[String, String],
-      replace: Boolean): OnnxModel =
+      replace: Boolean
+  ): OnnxModel =
     ModelCatalog.registerWithOptions(spark, name, bytes, options, replace)
 
   /**

@@ -3,8 +3,12 @@ package sparkonnx
 import org.apache.spark.sql.SparkSessionExtensions
 
 import sparkonnx.conf.OnnxConf
-import sparkonnx.sql.functions.{FunctionCatalog, ResolveImageTensors, ResolveOnnxCalls,
-  ResolveOnnxModelInfo}
+import sparkonnx.sql.functions.{
+  FunctionCatalog,
+  ResolveImageTensors,
+  ResolveOnnxCalls,
+  ResolveOnnxModelInfo
+}
 import sparkonnx.sql.planning.{ExtractOnnxCalls, OnnxEvalStrategy, PlanRowwiseCalls}
 
 /**

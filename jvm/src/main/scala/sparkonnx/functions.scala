@@ -6,8 +6,8 @@ import org.apache.spark.sql.functions.col
 import sparkonnx.sql.functions.OnnxCallColumns
 
 /**
- * DataFrame functions. Each calls the registered SQL function by name, so it works on classic
- * and Spark Connect sessions alike.
+ * DataFrame functions. Each calls the registered SQL function by name, so it works on classic and
+ * Spark Connect sessions alike.
  * {{{
  *   import sparkonnx.functions._
  *   df.select(onnx_predict("digits", $"pixels"))
@@ -25,8 +25,8 @@ object functions {
     onnx_predict(model, (input +: moreInputs).map(col): _*)
 
   /**
-   * With call options: `batchSize`, `outputs` (comma-separated output names), `wholeCall`
-   * ("true": each row is one complete run with full tensors; see docs/tensors.md).
+   * With call options: `batchSize`, `outputs` (comma-separated output names), `wholeCall` ("true":
+   * each row is one complete run with full tensors; see docs/tensors.md).
    */
   def onnx_predict(model: String, inputs: Seq[Column], options: Map[String, String]): Column =
     call("onnx_predict", model, inputs, options)
@@ -43,6 +43,7 @@ object functions {
       function: String,
       model: String,
       inputs: Seq[Column],
-      options: Map[String, String]): Column =
+      options: Map[String, String]
+  ): Column =
     OnnxCallColumns.call(function, model, inputs, options)
 }

@@ -57,17 +57,19 @@ class BatchedEngineSuite extends AnyFunSuite with OnnxSparkSession with Adaptive
     }
     bySize.foreach { case (size, result) =>
       rows.indices.foreach(id =>
-        assert(result(id).toArray.sameElements(expected(id)), s"batch $size row $id"))
+        assert(result(id).toArray.sameElements(expected(id)), s"batch $size row $id")
+      )
     }
-    val perCall = probabilities(spark.sql(
-      "SELECT id, onnx_predict('digits', pixels, map('batchSize', '7')) FROM pixels"))
+    val perCall = probabilities(
+      spark.sql("SELECT id, onnx_predict('digits', pixels, map('batchSize', '7')) FROM pixels")
+    )
     assert(perCall === bySize.head._2)
   }
 
   test("batches: one session run per batch per partition, counted in the SQL metrics") {
     pixelsView(partitions = 2)
-    val frame = spark.sql(
-      "SELECT id, onnx_predict('digits', pixels, map('batchSize', '100')) FROM pixels")
+    val frame =
+      spark.sql("SELECT id, onnx_predict('digits', pixels, map('batchSize', '100')) FROM pixels")
     val runs = runsDuring(frame.collect())
     assert(runs === 6) // two partitions of 250 rows, batches of 100: 3 runs each
     val metrics = engines(frame).head.metrics
@@ -82,7 +84,8 @@ class BatchedEngineSuite extends AnyFunSuite with OnnxSparkSession with Adaptive
     val queries = Seq(
       "SELECT p[0], p[1] FROM (SELECT onnx_predict('digits', pixels) AS p FROM pixels)",
       "SELECT onnx_predict('digits', pixels)[0], onnx_predict('digits', pixels)[9] FROM pixels",
-      "SELECT onnx_predict('digits', pixels) FROM pixels WHERE onnx_predict('digits', pixels)[0] >= 0")
+      "SELECT onnx_predict('digits', pixels) FROM pixels WHERE onnx_predict('digits', pixels)[0] >= 0"
+    )
     queries.foreach { query =>
       assert(runsDuring(spark.sql(query).collect()) === 1, query)
     }
@@ -93,37 +96,71 @@ class BatchedEngineSuite extends AnyFunSuite with OnnxSparkSession with Adaptive
     val argmax = expected.map(p => p.indexOf(p.max))
     val best = expected.map(_.max.toDouble)
     val cases: Seq[(String, String, Seq[Row])] = Seq(
-      ("WHERE", "SELECT id FROM pixels WHERE array_position(onnx_predict('digits', pixels), " +
-        "array_max(onnx_predict('digits', pixels))) = 1 ORDER BY id",
-        rows.indices.filter(argmax(_) == 0).map(Row(_))),
-      ("GROUP BY", "SELECT array_position(p, array_max(p)) - 1 AS digit, count(*) FROM " +
-        "(SELECT onnx_predict('digits', pixels) AS p FROM pixels) GROUP BY 1 ORDER BY 1",
-        argmax.groupBy(identity).toSeq.sortBy(_._1).map { case (d, ids) => Row(d, ids.length.toLong) }),
-      ("GROUP BY expression", "SELECT array_position(onnx_predict('digits', pixels), " +
-        "array_max(onnx_predict('digits', pixels))) - 1 AS d, count(*) FROM pixels " +
-        "GROUP BY array_position(onnx_predict('digits', pixels), " +
-        "array_max(onnx_predict('digits', pixels))) - 1 ORDER BY d",
-        argmax.groupBy(identity).toSeq.sortBy(_._1).map { case (d, ids) => Row(d, ids.length.toLong) }),
-      ("ORDER BY", "SELECT id FROM pixels ORDER BY array_max(onnx_predict('digits', pixels)) DESC, id LIMIT 5",
-        rows.indices.sortBy(i => (-best(i), i)).take(5).map(Row(_))),
-      ("aggregate", "SELECT round(sum(array_max(onnx_predict('digits', pixels))), 2) FROM pixels",
-        Seq(Row(BigDecimal(best.sum).setScale(2, BigDecimal.RoundingMode.HALF_UP).toDouble))),
-      ("join condition", "SELECT a.id FROM pixels a JOIN pixels b ON a.id = b.id AND " +
-        "onnx_predict('digits', a.pixels)[0] = onnx_predict('digits', b.pixels)[0] ORDER BY a.id",
-        rows.indices.map(Row(_))),
-      ("lambda", "SELECT id, transform(array(pixels), p -> array_max(onnx_predict('digits', p)))[0] " +
-        "FROM pixels ORDER BY id", rows.indices.map(i => Row(i, expected(i).max))),
-      ("nested calls", "SELECT id, size(onnx_predict('digits', concat(onnx_predict('digits', " +
-        "pixels), slice(pixels, 1, 54)))) FROM pixels ORDER BY id", rows.indices.map(Row(_, 10))))
+      (
+        "WHERE",
+        "SELECT id FROM pixels WHERE array_position(onnx_predict('digits', pixels), " +
+          "array_max(onnx_predict('digits', pixels))) = 1 ORDER BY id",
+        rows.indices.filter(argmax(_) == 0).map(Row(_))
+      ),
+      (
+        "GROUP BY",
+        "SELECT array_position(p, array_max(p)) - 1 AS digit, count(*) FROM " +
+          "(SELECT onnx_predict('digits', pixels) AS p FROM pixels) GROUP BY 1 ORDER BY 1",
+        argmax.groupBy(identity).toSeq.sortBy(_._1).map { case (d, ids) =>
+          Row(d, ids.length.toLong)
+        }
+      ),
+      (
+        "GROUP BY expression",
+        "SELECT array_position(onnx_predict('digits', pixels), " +
+          "array_max(onnx_predict('digits', pixels))) - 1 AS d, count(*) FROM pixels " +
+          "GROUP BY array_position(onnx_predict('digits', pixels), " +
+          "array_max(onnx_predict('digits', pixels))) - 1 ORDER BY d",
+        argmax.groupBy(identity).toSeq.sortBy(_._1).map { case (d, ids) =>
+          Row(d, ids.length.toLong)
+        }
+      ),
+      (
+        "ORDER BY",
+        "SELECT id FROM pixels ORDER BY array_max(onnx_predict('digits', pixels)) DESC, id LIMIT 5",
+        rows.indices.sortBy(i => (-best(i), i)).take(5).map(Row(_))
+      ),
+      (
+        "aggregate",
+        "SELECT round(sum(array_max(onnx_predict('digits', pixels))), 2) FROM pixels",
+        Seq(Row(BigDecimal(best.sum).setScale(2, BigDecimal.RoundingMode.HALF_UP).toDouble))
+      ),
+      (
+        "join condition",
+        "SELECT a.id FROM pixels a JOIN pixels b ON a.id = b.id AND " +
+          "onnx_predict('digits', a.pixels)[0] = onnx_predict('digits', b.pixels)[0] ORDER BY a.id",
+        rows.indices.map(Row(_))
+      ),
+      (
+        "lambda",
+        "SELECT id, transform(array(pixels), p -> array_max(onnx_predict('digits', p)))[0] " +
+          "FROM pixels ORDER BY id",
+        rows.indices.map(i => Row(i, expected(i).max))
+      ),
+      (
+        "nested calls",
+        "SELECT id, size(onnx_predict('digits', concat(onnx_predict('digits', " +
+          "pixels), slice(pixels, 1, 54)))) FROM pixels ORDER BY id",
+        rows.indices.map(Row(_, 10))
+      )
+    )
     cases.foreach { case (position, query, want) =>
       val got = spark.sql(query).collect().toSeq
-      assert(got.map(_.toSeq.map {
-        case d: Double => BigDecimal(d).setScale(2, BigDecimal.RoundingMode.HALF_UP).toDouble
-        case other => other
-      }) === want.map(_.toSeq.map {
-        case d: Double => BigDecimal(d).setScale(2, BigDecimal.RoundingMode.HALF_UP).toDouble
-        case other => other
-      }), position)
+      assert(
+        got.map(_.toSeq.map {
+          case d: Double => BigDecimal(d).setScale(2, BigDecimal.RoundingMode.HALF_UP).toDouble
+          case other => other
+        }) === want.map(_.toSeq.map {
+          case d: Double => BigDecimal(d).setScale(2, BigDecimal.RoundingMode.HALF_UP).toDouble
+          case other => other
+        }),
+        position
+      )
     }
   }
 
@@ -134,12 +171,18 @@ class BatchedEngineSuite extends AnyFunSuite with OnnxSparkSession with Adaptive
   }
 
   test("try_onnx_predict gives null for rows that cannot be scored, keeps the rest") {
-    val data = Seq(Row(0, rows(0).toSeq), Row(1, rows(1).take(63).toSeq), Row(2, null),
-      Row(3, rows(3).toSeq))
+    val data = Seq(
+      Row(0, rows(0).toSeq),
+      Row(1, rows(1).take(63).toSeq),
+      Row(2, null),
+      Row(3, rows(3).toSeq)
+    )
     val schema = new StructType().add("id", IntegerType).add("pixels", ArrayType(FloatType))
-    spark.createDataFrame(spark.sparkContext.parallelize(data, 1), schema)
+    spark
+      .createDataFrame(spark.sparkContext.parallelize(data, 1), schema)
       .createOrReplaceTempView("ragged")
-    val result = spark.sql("SELECT id, try_onnx_predict('digits', pixels) FROM ragged ORDER BY id")
+    val result = spark
+      .sql("SELECT id, try_onnx_predict('digits', pixels) FROM ragged ORDER BY id")
       .collect()
     assert(result.map(_.getInt(0)).toSeq === Seq(0, 1, 2, 3))
     assert(result(1).isNullAt(1) && result(2).isNullAt(1))
@@ -159,21 +202,45 @@ class BatchedEngineSuite extends AnyFunSuite with OnnxSparkSession with Adaptive
   }
 
   test("fetching only a named output returns that output's type") {
-    val schema = spark.sql("SELECT onnx_predict('digits', array_repeat(1.0F, 64), " +
-      "map('outputs', 'probabilities')) AS p").schema
+    val schema = spark
+      .sql(
+        "SELECT onnx_predict('digits', array_repeat(1.0F, 64), " +
+          "map('outputs', 'probabilities')) AS p"
+      )
+      .schema
     assert(schema("p").dataType === ArrayType(FloatType, containsNull = false))
   }
 
   test("option errors") {
     val cases = Seq(
-      ("map('outputs', 'nope')", "ONNX_UNKNOWN_OUTPUT",
-        Map("model" -> "digits", "output" -> "nope", "outputs" -> "probabilities")),
-      ("map('batchSize', '0')", "ONNX_INVALID_OPTION",
-        Map("function" -> "onnx_predict", "option" -> "batchSize", "value" -> "0",
-          "reason" -> "must be an integer in [1, 1048576]", "options" -> "batchSize, outputs, wholeCall")),
-      ("map('speed', 'fast')", "ONNX_INVALID_OPTION",
-        Map("function" -> "onnx_predict", "option" -> "speed", "value" -> "fast",
-          "reason" -> "unknown option", "options" -> "batchSize, outputs, wholeCall")))
+      (
+        "map('outputs', 'nope')",
+        "ONNX_UNKNOWN_OUTPUT",
+        Map("model" -> "digits", "output" -> "nope", "outputs" -> "probabilities")
+      ),
+      (
+        "map('batchSize', '0')",
+        "ONNX_INVALID_OPTION",
+        Map(
+          "function" -> "onnx_predict",
+          "option" -> "batchSize",
+          "value" -> "0",
+          "reason" -> "must be an integer in [1, 1048576]",
+          "options" -> "batchSize, outputs, wholeCall"
+        )
+      ),
+      (
+        "map('speed', 'fast')",
+        "ONNX_INVALID_OPTION",
+        Map(
+          "function" -> "onnx_predict",
+          "option" -> "speed",
+          "value" -> "fast",
+          "reason" -> "unknown option",
+          "options" -> "batchSize, outputs, wholeCall"
+        )
+      )
+    )
     cases.foreach { case (options, condition, parameters) =>
       val error = intercept[org.apache.spark.sql.AnalysisException] {
         spark.sql(s"SELECT onnx_predict('digits', array_repeat(1.0F, 64), $options)").collect()

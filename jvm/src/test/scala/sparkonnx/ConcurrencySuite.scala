@@ -19,7 +19,8 @@ class ConcurrencySuite extends AnyFunSuite with OnnxSparkSession {
     OnnxModels.register(spark, "digits_concurrent", bytes)
     val data = pixelRows(2000, seed = 21).zipWithIndex.map { case (p, i) => Row(i, p.toSeq) }
     val schema = new StructType().add("id", IntegerType).add("pixels", ArrayType(FloatType))
-    spark.createDataFrame(spark.sparkContext.parallelize(data.toSeq, 8), schema)
+    spark
+      .createDataFrame(spark.sparkContext.parallelize(data.toSeq, 8), schema)
       .createOrReplaceTempView("concurrent_pixels")
     val query = "SELECT id, onnx_predict('digits_concurrent', pixels, map('batchSize', '100')) " +
       "FROM concurrent_pixels"
@@ -29,9 +30,11 @@ class ConcurrencySuite extends AnyFunSuite with OnnxSparkSession {
     val sequential = run()
     val pool = Executors.newFixedThreadPool(4)
     try {
-      val futures = (1 to 4).map(_ => pool.submit(new Callable[Map[Int, Seq[Float]]] {
-        override def call(): Map[Int, Seq[Float]] = run()
-      }))
+      val futures = (1 to 4).map(_ =>
+        pool.submit(new Callable[Map[Int, Seq[Float]]] {
+          override def call(): Map[Int, Seq[Float]] = run()
+        })
+      )
       futures.foreach(f => assert(f.get(5, TimeUnit.MINUTES) === sequential))
     } finally pool.shutdown()
 

@@ -12,30 +12,52 @@ class ErrorConditionsSuite extends AnyFunSuite with OnnxSparkSession {
     intercept[AnalysisException](spark.sql(query).collect())
 
   private val analysisErrors = Seq(
-    ("unknown model", "SELECT onnx_predict('nope', array_repeat(1.0F, 64))",
-      "ONNX_MODEL_NOT_FOUND", Map("model" -> "nope", "registered" -> "digits")),
-    ("too many inputs",
+    (
+      "unknown model",
+      "SELECT onnx_predict('nope', array_repeat(1.0F, 64))",
+      "ONNX_MODEL_NOT_FOUND",
+      Map("model" -> "nope", "registered" -> "digits")
+    ),
+    (
+      "too many inputs",
       "SELECT onnx_predict('digits', array_repeat(1.0F, 64), array_repeat(1.0F, 64))",
       "ONNX_WRONG_NUM_INPUTS",
-      Map("model" -> "digits", "expected" -> "1", "inputNames" -> "(pixels)", "actual" -> "2")),
-    ("no inputs", "SELECT onnx_predict('digits')",
+      Map("model" -> "digits", "expected" -> "1", "inputNames" -> "(pixels)", "actual" -> "2")
+    ),
+    (
+      "no inputs",
+      "SELECT onnx_predict('digits')",
       "ONNX_WRONG_NUM_INPUTS",
-      Map("model" -> "digits", "expected" -> "1", "inputNames" -> "(pixels)", "actual" -> "0")),
-    ("string column into a float input",
+      Map("model" -> "digits", "expected" -> "1", "inputNames" -> "(pixels)", "actual" -> "0")
+    ),
+    (
+      "string column into a float input",
       "SELECT onnx_predict('digits', s) FROM VALUES (array('a')) AS t(s)",
       "ONNX_INPUT_TYPE_MISMATCH",
-      Map("model" -> "digits", "input" -> "pixels", "column" -> "s",
-        "columnType" -> "array<string>", "elementType" -> "float", "shape" -> "[?,64]",
+      Map(
+        "model" -> "digits",
+        "input" -> "pixels",
+        "column" -> "s",
+        "columnType" -> "array<string>",
+        "elementType" -> "float",
+        "shape" -> "[?,64]",
         "supported" -> ("float, double, tinyint, smallint, int, array<float> (nested arrays " +
           "too), array<double> (nested arrays too), array<tinyint> (nested arrays too), " +
-          "array<smallint> (nested arrays too), array<int> (nested arrays too), vector"))),
-    ("bigint column into a float input is a lossy cast",
+          "array<smallint> (nested arrays too), array<int> (nested arrays too), vector")
+      )
+    ),
+    (
+      "bigint column into a float input is a lossy cast",
       "SELECT onnx_predict('digits', array(1L)) ",
-      "ONNX_INPUT_TYPE_MISMATCH", null),
-    ("model name that is not a constant",
+      "ONNX_INPUT_TYPE_MISMATCH",
+      null
+    ),
+    (
+      "model name that is not a constant",
       "SELECT onnx_predict(name, array_repeat(1.0F, 64)) FROM VALUES ('digits') AS t(name)",
       "ONNX_MODEL_NAME_NOT_CONSTANT",
-      Map("function" -> "onnx_predict", "expression" -> "name"))
+      Map("function" -> "onnx_predict", "expression" -> "name")
+    )
   )
 
   analysisErrors.foreach { case (title, query, condition, parameters) =>
@@ -44,42 +66,70 @@ class ErrorConditionsSuite extends AnyFunSuite with OnnxSparkSession {
       if (parameters != null) checkError(error, condition, parameters)
       else assert(error.asInstanceOf[AnalysisException].getCondition === condition)
       // The session still answers.
-      assert(spark.sql("SELECT size(onnx_predict('digits', array_repeat(1.0F, 64)))").head()
-        .getInt(0) === 10)
+      assert(
+        spark
+          .sql("SELECT size(onnx_predict('digits', array_repeat(1.0F, 64)))")
+          .head()
+          .getInt(0) === 10
+      )
     }
   }
 
   test("runtime error: an array of the wrong length names model, input and column") {
     val error = intercept[Exception] {
-      spark.sql("SELECT onnx_predict('digits', p) FROM VALUES (array_repeat(1.0F, 63)) AS t(p)")
+      spark
+        .sql("SELECT onnx_predict('digits', p) FROM VALUES (array_repeat(1.0F, 63)) AS t(p)")
         .collect()
     }
-    val cause = Iterator.iterate[Throwable](error)(_.getCause).takeWhile(_ != null)
-      .collectFirst { case e: org.apache.spark.SparkThrowable
-        if e.getCondition == "ONNX_INPUT_SHAPE_MISMATCH" => e.asInstanceOf[Throwable] }
+    val cause = Iterator
+      .iterate[Throwable](error)(_.getCause)
+      .takeWhile(_ != null)
+      .collectFirst {
+        case e: org.apache.spark.SparkThrowable if e.getCondition == "ONNX_INPUT_SHAPE_MISMATCH" =>
+          e.asInstanceOf[Throwable]
+      }
       .getOrElse(fail("no ONNX_INPUT_SHAPE_MISMATCH in the cause chain", error))
-    checkError(cause, "ONNX_INPUT_SHAPE_MISMATCH", Map("model" -> "digits", "input" -> "pixels",
-      "column" -> "p", "shape" -> "[?,64]", "expected" -> "64 elements per row", "actual" -> "63 elements"))
+    checkError(
+      cause,
+      "ONNX_INPUT_SHAPE_MISMATCH",
+      Map(
+        "model" -> "digits",
+        "input" -> "pixels",
+        "column" -> "p",
+        "shape" -> "[?,64]",
+        "expected" -> "64 elements per row",
+        "actual" -> "63 elements"
+      )
+    )
   }
 
   test("runtime error: a null inside an array") {
     val error = intercept[Exception] {
-      spark.sql("SELECT onnx_predict('digits', p) FROM VALUES " +
-        "(array_append(array_repeat(CAST(1.0 AS FLOAT), 63), CAST(NULL AS FLOAT))) AS t(p)")
+      spark
+        .sql(
+          "SELECT onnx_predict('digits', p) FROM VALUES " +
+            "(array_append(array_repeat(CAST(1.0 AS FLOAT), 63), CAST(NULL AS FLOAT))) AS t(p)"
+        )
         .collect()
     }
-    assert(Iterator.iterate[Throwable](error)(_.getCause).takeWhile(_ != null).exists {
-      case e: org.apache.spark.SparkThrowable => e.getCondition == "ONNX_NULL_IN_ARRAY"
-      case _ => false
-    }, error)
+    assert(
+      Iterator.iterate[Throwable](error)(_.getCause).takeWhile(_ != null).exists {
+        case e: org.apache.spark.SparkThrowable => e.getCondition == "ONNX_NULL_IN_ARRAY"
+        case _ => false
+      },
+      error
+    )
   }
 
   test("registration error: missing file") {
     val error = intercept[AnalysisException] {
       OnnxModels.register(spark, "missing", "/no/such/model.onnx")
     }
-    checkError(error, "ONNX_MODEL_FILE_NOT_FOUND",
-      Map("model" -> "missing", "path" -> "/no/such/model.onnx", "reason" -> "not found"))
+    checkError(
+      error,
+      "ONNX_MODEL_FILE_NOT_FOUND",
+      Map("model" -> "missing", "path" -> "/no/such/model.onnx", "reason" -> "not found")
+    )
   }
 
   test("registration error: random bytes and a truncated model") {
@@ -101,8 +151,11 @@ class ErrorConditionsSuite extends AnyFunSuite with OnnxSparkSession {
     val gone = digitsPath.resolveSibling("gone.onnx").toString // under the allowed root
     spark.conf.set("spark.onnx.model.gone", gone)
     try {
-      checkError(sqlError("SELECT onnx_predict('gone', array(1.0F))"), "ONNX_MODEL_FILE_NOT_FOUND",
-        Map("model" -> "gone", "path" -> gone, "reason" -> "not found"))
+      checkError(
+        sqlError("SELECT onnx_predict('gone', array(1.0F))"),
+        "ONNX_MODEL_FILE_NOT_FOUND",
+        Map("model" -> "gone", "path" -> gone, "reason" -> "not found")
+      )
     } finally spark.conf.unset("spark.onnx.model.gone")
   }
 }

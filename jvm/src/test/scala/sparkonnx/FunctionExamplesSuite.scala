@@ -11,7 +11,8 @@ class FunctionExamplesSuite extends AnyFunSuite with OnnxSparkSession {
   private def examples(text: String): Seq[(String, Seq[String])] = {
     val lines = text.split("\n").map(_.trim).filter(_.nonEmpty).dropWhile(_ != "Examples:").drop(1)
     lines.foldLeft(Vector.empty[(String, Vector[String])]) {
-      case (acc, line) if line.startsWith(">") => acc :+ (line.drop(1).trim.stripSuffix(";") -> Vector())
+      case (acc, line) if line.startsWith(">") =>
+        acc :+ (line.drop(1).trim.stripSuffix(";") -> Vector())
       case (acc, line) => acc.init :+ (acc.last._1 -> (acc.last._2 :+ line))
     }
   }

@@ -30,10 +30,16 @@ class HalfFloatsSuite extends AnyFunSuite {
     for (_ <- 0 until 500000) {
       val value = java.lang.Float.intBitsToFloat(random.nextInt())
       if (!value.isNaN) {
-        assert(bits(HalfFloats.toFloat16(value.toDouble)) ===
-          bits(Fp16Conversions.floatToFp16(value)), s"float16 of $value")
-        assert(bits(HalfFloats.toBFloat16(value.toDouble)) ===
-          bits(Fp16Conversions.floatToBf16(value)), s"bfloat16 of $value")
+        assert(
+          bits(HalfFloats.toFloat16(value.toDouble)) ===
+            bits(Fp16Conversions.floatToFp16(value)),
+          s"float16 of $value"
+        )
+        assert(
+          bits(HalfFloats.toBFloat16(value.toDouble)) ===
+            bits(Fp16Conversions.floatToBf16(value)),
+          s"bfloat16 of $value"
+        )
       }
     }
   }
@@ -60,7 +66,8 @@ class HalfFloatsSuite extends AnyFunSuite {
     // Through float this is 1 + 2^-11, a tie, and would round down: one rounding is exact.
     ("double rounding avoided", 1 + two(-11) + two(-40), 0x3c01),
     ("far below the subnormals", 1e-300, 0x0000),
-    ("quiet NaN", Double.NaN, 0x7e00))
+    ("quiet NaN", Double.NaN, 0x7e00)
+  )
 
   float16Cases.foreach { case (title, value, expected) =>
     test(f"float16: $title") {
@@ -76,7 +83,8 @@ class HalfFloatsSuite extends AnyFunSuite {
     ("beyond float's range", 1e39, 0x7f80),
     ("smallest subnormal", two(-133), 0x0001),
     ("negative zero", -0.0, 0x8000),
-    ("quiet NaN", Double.NaN, 0x7fc0))
+    ("quiet NaN", Double.NaN, 0x7fc0)
+  )
 
   bfloat16Cases.foreach { case (title, value, expected) =>
     test(f"bfloat16: $title") {

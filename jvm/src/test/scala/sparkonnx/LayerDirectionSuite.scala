@@ -7,9 +7,9 @@ import scala.jdk.CollectionConverters._
 import org.scalatest.funsuite.AnyFunSuite
 
 /**
- * The layers of docs/architecture.md point one way: a file may use its own layer and the
- * layers below it, never one above. Fails on any reference (import or qualified name, outside
- * comments) that points up.
+ * The layers of docs/architecture.md point one way: a file may use its own layer and the layers
+ * below it, never one above. Fails on any reference (import or qualified name, outside comments)
+ * that points up.
  */
 class LayerDirectionSuite extends AnyFunSuite {
 
@@ -26,11 +26,14 @@ class LayerDirectionSuite extends AnyFunSuite {
     "sparkonnx.sql.execution" -> 5,
     "sparkonnx.sql.planning" -> 6,
     "sparkonnx.ml" -> 7,
-    "sparkonnx" -> 8)
+    "sparkonnx" -> 8
+  )
 
   private def layerOf(qualified: String): Option[(String, Int)] =
-    layers.filter { case (pkg, _) => qualified == pkg || qualified.startsWith(pkg + ".") }
-      .sortBy(-_._1.length).headOption
+    layers
+      .filter { case (pkg, _) => qualified == pkg || qualified.startsWith(pkg + ".") }
+      .sortBy(-_._1.length)
+      .headOption
 
   private val sources: Seq[Path] = {
     val root = Paths.get("jvm", "src", "main", "scala", "sparkonnx")
@@ -42,22 +45,28 @@ class LayerDirectionSuite extends AnyFunSuite {
 
   private def violations(file: Path): Seq[String] = {
     val lines = Files.readAllLines(file).asScala.toSeq
-    val pkg = lines.collectFirst { case l if l.startsWith("package ") => l.stripPrefix("package ").trim }
+    val pkg = lines
+      .collectFirst { case l if l.startsWith("package ") => l.stripPrefix("package ").trim }
       .getOrElse(fail(s"$file has no package"))
     val own = layerOf(pkg).map(_._2).getOrElse(fail(s"$file: package $pkg is in no layer"))
-    lines.zipWithIndex.filterNot { case (line, _) =>
-      val code = line.trim
-      code.startsWith("package ") || code.startsWith("*") || code.startsWith("/*") ||
+    lines.zipWithIndex
+      .filterNot { case (line, _) =>
+        val code = line.trim
+        code.startsWith("package ") || code.startsWith("*") || code.startsWith("/*") ||
         code.startsWith("//")
-    }.flatMap { case (line, index) =>
-      Reference.findAllIn(line).toSeq.flatMap { reference =>
-        val packagePart = reference.split('.').takeWhile(p => p.headOption.exists(_.isLower))
-          .mkString(".")
-        layerOf(packagePart).collect { case (target, rank) if rank > own =>
-          s"${file.getFileName}:${index + 1} ($pkg) uses $reference, a layer above"
+      }
+      .flatMap { case (line, index) =>
+        Reference.findAllIn(line).toSeq.flatMap { reference =>
+          val packagePart = reference
+            .split('.')
+            .takeWhile(p => p.headOption.exists(_.isLower))
+            .mkString(".")
+          layerOf(packagePart).collect {
+            case (target, rank) if rank > own =>
+              s"${file.getFileName}:${index + 1} ($pkg) uses $reference, a layer above"
+          }
         }
       }
-    }
   }
 
   test("every main source file sits in a layer and uses only its layer or those below") {

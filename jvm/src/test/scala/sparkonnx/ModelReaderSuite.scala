@@ -12,8 +12,8 @@ import sparkonnx.model.{ModelLoader, OnnxModel}
 
 /**
  * The model reader on crafted files: nesting thousands deep is a condition, not a
- * `StackOverflowError`; every external data location, wherever its tensor sits, is listed and
- * must name a regular file inside the model's folder after symbolic links are resolved.
+ * `StackOverflowError`; every external data location, wherever its tensor sits, is listed and must
+ * name a regular file inside the model's folder after symbolic links are resolved.
  */
 class ModelReaderSuite extends AnyFunSuite {
 
@@ -22,9 +22,16 @@ class ModelReaderSuite extends AnyFunSuite {
   /** Runs `body` on a thread with a small stack, as a crafted model would find it. */
   private def onSmallStack[T](body: => T): T = {
     var result: Either[Throwable, T] = null
-    val thread = new Thread(null, () => {
-      result = try Right(body) catch { case t: Throwable => Left(t) }
-    }, "small-stack", 256L * 1024)
+    val thread = new Thread(
+      null,
+      () => {
+        result =
+          try Right(body)
+          catch { case t: Throwable => Left(t) }
+      },
+      "small-stack",
+      256L * 1024
+    )
     thread.start()
     thread.join()
     result.fold(throw _, identity)
@@ -36,8 +43,9 @@ class ModelReaderSuite extends AnyFunSuite {
   }
 
   private def loadError(bytes: Array[Byte], localFile: Option[String] = None): Throwable = {
-    val error = intercept[Throwable](onSmallStack(
-      ModelLoader.fromBytes("crafted", "crafted.onnx", bytes, localFile)))
+    val error = intercept[Throwable](
+      onSmallStack(ModelLoader.fromBytes("crafted", "crafted.onnx", bytes, localFile))
+    )
     assert(error.isInstanceOf[SparkThrowable], error)
     assert(!error.getMessage.contains(secret), error.getMessage)
     error
@@ -52,8 +60,13 @@ class ModelReaderSuite extends AnyFunSuite {
 
   private def nestedSequenceModel(levels: Int): Array[Byte] = {
     val typeProto = nested(Seq(4, 1), levels, floatTensorType) // seq(seq(...(tensor)))
-    model(graph(Seq(node("Identity", Seq("x"), Seq("y"))), Seq(valueInfo("x", typeProto)),
-      Seq(valueInfo("y", typeProto))))
+    model(
+      graph(
+        Seq(node("Identity", Seq("x"), Seq("y"))),
+        Seq(valueInfo("x", typeProto)),
+        Seq(valueInfo("y", typeProto))
+      )
+    )
   }
 
   test("types nested thousands deep are ONNX_INVALID_MODEL, never a StackOverflowError") {
@@ -86,9 +99,10 @@ class ModelReaderSuite extends AnyFunSuite {
     for (i <- 0 until 3000) {
       val bytes = samples(i % samples.size).clone()
       random.nextInt(4) match {
-        case 0 => (0 until 1 + random.nextInt(8)).foreach { _ =>
-          bytes(random.nextInt(bytes.length)) = random.nextInt(256).toByte
-        }
+        case 0 =>
+          (0 until 1 + random.nextInt(8)).foreach { _ =>
+            bytes(random.nextInt(bytes.length)) = random.nextInt(256).toByte
+          }
         case 1 => bytes(random.nextInt(bytes.length)) = 0xff.toByte
         case 2 => ()
         case _ => ()
@@ -96,8 +110,12 @@ class ModelReaderSuite extends AnyFunSuite {
       val cut = if (i % 3 == 0) bytes.take(random.nextInt(bytes.length + 1)) else bytes
       try ModelLoader.fromBytes("fuzz", "fuzz", cut, None)
       catch {
-        case e: SparkThrowable => assert(Set("ONNX_INVALID_MODEL", "ONNX_UNSAFE_EXTERNAL_DATA",
-          "ONNX_MODEL_FILE_NOT_FOUND").contains(e.getCondition), e)
+        case e: SparkThrowable =>
+          assert(
+            Set("ONNX_INVALID_MODEL", "ONNX_UNSAFE_EXTERNAL_DATA", "ONNX_MODEL_FILE_NOT_FOUND")
+              .contains(e.getCondition),
+            e
+          )
       }
     }
   }
@@ -107,37 +125,115 @@ class ModelReaderSuite extends AnyFunSuite {
   /** A model naming external data in every place a tensor can sit; its locations. */
   private lazy val externalEverywhere: (Array[Byte], Set[String]) = {
     val loopBody = graph(
-      Seq(node("Constant", Nil, Seq("k"), tensorAttribute("value",
-        externalTensor("k", "loop_constant.bin")))), Nil, Seq(valueInfo("k")))
+      Seq(
+        node(
+          "Constant",
+          Nil,
+          Seq("k"),
+          tensorAttribute("value", externalTensor("k", "loop_constant.bin"))
+        )
+      ),
+      Nil,
+      Seq(valueInfo("k"))
+    )
     val thenBranch = graph(
       Seq(node("Loop", Seq("", ""), Seq("l"), graphAttribute("body", loopBody))),
-      Nil, Seq(valueInfo("l")), initializers = Seq(externalTensor("t", "then_init.bin")))
-    val ifNode = node("If", Seq("c"), Seq("z"), graphAttribute("then_branch", thenBranch),
-      graphAttribute("else_branch", identityGraph()))
-    val constant = node("Constant", Nil, Seq("c0"),
-      tensorAttribute("value", externalTensor("c0", "constant.bin")))
-    val attributes = node("Custom", Nil, Seq("c1"),
+      Nil,
+      Seq(valueInfo("l")),
+      initializers = Seq(externalTensor("t", "then_init.bin"))
+    )
+    val ifNode = node(
+      "If",
+      Seq("c"),
+      Seq("z"),
+      graphAttribute("then_branch", thenBranch),
+      graphAttribute("else_branch", identityGraph())
+    )
+    val constant = node(
+      "Constant",
+      Nil,
+      Seq("c0"),
+      tensorAttribute("value", externalTensor("c0", "constant.bin"))
+    )
+    val attributes = node(
+      "Custom",
+      Nil,
+      Seq("c1"),
       concat(string(1, "many"), field(10, externalTensor("a", "tensors.bin")), int(20, 9)),
-      concat(string(1, "sparse"), field(22, concat(
-        field(1, externalTensor("s", "sparse_attr.bin")), int(3, 4))), int(20, 11)),
-      concat(string(1, "graphs"), field(11, graph(
-        Seq(node("Constant", Nil, Seq("c2"), tensorAttribute("value",
-          externalTensor("c2", "graphs_constant.bin")))), Nil, Seq(valueInfo("c2")))),
-        int(20, 10)))
-    val sparse = concat(field(1, externalTensor("sv", "sparse_values.bin")),
-      field(2, externalTensor("si", "sparse_indices.bin")), int(3, 4))
-    val function = concat(string(1, "f"), string(10, "local"),
-      field(7, node("Constant", Nil, Seq("fc"), tensorAttribute("value",
-        externalTensor("fc", "function_constant.bin")))))
-    val training = field(1, graph(Nil, Nil, Nil,
-      initializers = Seq(externalTensor("tr", "training_init.bin"))))
-    val bytes = model(identityGraph(Seq(constant, ifNode, attributes),
-      initializers = Seq(externalTensor("w", "init.bin"),
-        externalTensor("noflag", "no_data_location.bin", dataLocation = false)),
-      sparseInitializers = Seq(sparse)), field(20, training), field(25, function))
-    (bytes, Set("loop_constant.bin", "then_init.bin", "constant.bin", "tensors.bin",
-      "sparse_attr.bin", "graphs_constant.bin", "sparse_values.bin", "sparse_indices.bin",
-      "function_constant.bin", "training_init.bin", "init.bin", "no_data_location.bin"))
+      concat(
+        string(1, "sparse"),
+        field(22, concat(field(1, externalTensor("s", "sparse_attr.bin")), int(3, 4))),
+        int(20, 11)
+      ),
+      concat(
+        string(1, "graphs"),
+        field(
+          11,
+          graph(
+            Seq(
+              node(
+                "Constant",
+                Nil,
+                Seq("c2"),
+                tensorAttribute("value", externalTensor("c2", "graphs_constant.bin"))
+              )
+            ),
+            Nil,
+            Seq(valueInfo("c2"))
+          )
+        ),
+        int(20, 10)
+      )
+    )
+    val sparse = concat(
+      field(1, externalTensor("sv", "sparse_values.bin")),
+      field(2, externalTensor("si", "sparse_indices.bin")),
+      int(3, 4)
+    )
+    val function = concat(
+      string(1, "f"),
+      string(10, "local"),
+      field(
+        7,
+        node(
+          "Constant",
+          Nil,
+          Seq("fc"),
+          tensorAttribute("value", externalTensor("fc", "function_constant.bin"))
+        )
+      )
+    )
+    val training =
+      field(1, graph(Nil, Nil, Nil, initializers = Seq(externalTensor("tr", "training_init.bin"))))
+    val bytes = model(
+      identityGraph(
+        Seq(constant, ifNode, attributes),
+        initializers = Seq(
+          externalTensor("w", "init.bin"),
+          externalTensor("noflag", "no_data_location.bin", dataLocation = false)
+        ),
+        sparseInitializers = Seq(sparse)
+      ),
+      field(20, training),
+      field(25, function)
+    )
+    (
+      bytes,
+      Set(
+        "loop_constant.bin",
+        "then_init.bin",
+        "constant.bin",
+        "tensors.bin",
+        "sparse_attr.bin",
+        "graphs_constant.bin",
+        "sparse_values.bin",
+        "sparse_indices.bin",
+        "function_constant.bin",
+        "training_init.bin",
+        "init.bin",
+        "no_data_location.bin"
+      )
+    )
   }
 
   private def folderWith(files: Iterable[String]): Path = {
@@ -149,8 +245,10 @@ class ModelReaderSuite extends AnyFunSuite {
   private def writeModel(folder: Path, bytes: Array[Byte]): Path =
     Files.write(folder.resolve("model.onnx"), bytes)
 
-  test("every external location is found: initializers, sparse, Constant, attributes, " +
-    "subgraphs at every depth, functions, training graphs") {
+  test(
+    "every external location is found: initializers, sparse, Constant, attributes, " +
+      "subgraphs at every depth, functions, training graphs"
+  ) {
     val (bytes, locations) = externalEverywhere
     val folder = folderWith(locations)
     val file = writeModel(folder, bytes)
@@ -186,13 +284,29 @@ class ModelReaderSuite extends AnyFunSuite {
 
   /** A model whose only external tensor is a Constant inside a Loop inside an If. */
   private def deepConstant(location: String): Array[Byte] = {
-    val body = graph(Seq(node("Constant", Nil, Seq("k"), tensorAttribute("value",
-      externalTensor("k", location)))), Nil, Seq(valueInfo("k")))
-    val thenBranch = graph(Seq(node("Loop", Seq("", ""), Seq("l"),
-      graphAttribute("body", body))), Nil, Seq(valueInfo("l")))
-    model(identityGraph(Seq(node("If", Seq("c"), Seq("z"),
-      graphAttribute("then_branch", thenBranch), graphAttribute("else_branch",
-        identityGraph())))))
+    val body = graph(
+      Seq(node("Constant", Nil, Seq("k"), tensorAttribute("value", externalTensor("k", location)))),
+      Nil,
+      Seq(valueInfo("k"))
+    )
+    val thenBranch = graph(
+      Seq(node("Loop", Seq("", ""), Seq("l"), graphAttribute("body", body))),
+      Nil,
+      Seq(valueInfo("l"))
+    )
+    model(
+      identityGraph(
+        Seq(
+          node(
+            "If",
+            Seq("c"),
+            Seq("z"),
+            graphAttribute("then_branch", thenBranch),
+            graphAttribute("else_branch", identityGraph())
+          )
+        )
+      )
+    )
   }
 
   /** A folder "outside" holding the secret, and a model folder beside it. */
@@ -216,8 +330,13 @@ class ModelReaderSuite extends AnyFunSuite {
 
   test("locations leaving the folder are refused, in a subgraph as at the top") {
     val (folder, _) = layout()
-    Seq("../outside/secret.bin", "/etc/hostname", "sub/../../outside/secret.bin",
-      "*/_ORT_MEM_ADDR_/*", "").foreach(location => refused(folder, location))
+    Seq(
+      "../outside/secret.bin",
+      "/etc/hostname",
+      "sub/../../outside/secret.bin",
+      "*/_ORT_MEM_ADDR_/*",
+      ""
+    ).foreach(location => refused(folder, location))
   }
 
   test("a symbolic link in the folder that leads outside is refused") {
@@ -227,9 +346,16 @@ class ModelReaderSuite extends AnyFunSuite {
     Files.createSymbolicLink(folder.resolve("dir"), outside)
     Files.createSymbolicLink(folder.resolve("innerdir"), outside.resolve("inner"))
     Files.createSymbolicLink(folder.resolve("dangling"), outside.resolve("no-such-file"))
-    for (location <- Seq("link.bin", "hostname", "dir/secret.bin",
+    for (
+      location <- Seq(
+        "link.bin",
+        "hostname",
+        "dir/secret.bin",
         "innerdir/../secret.bin", // inside as written; outside as the OS resolves ".."
-        "dangling", "dir/no-such-file")) {
+        "dangling",
+        "dir/no-such-file"
+      )
+    ) {
       val params = refused(folder, location)
       assert(params("reason").contains("symbolic link"), location)
     }
@@ -240,8 +366,8 @@ class ModelReaderSuite extends AnyFunSuite {
     Files.write(folder.resolve("weights.bin"), Array.fill[Byte](16)(1))
     Files.createSymbolicLink(folder.resolve("alias.bin"), folder.resolve("weights.bin"))
     val file = writeModel(folder, deepConstant("alias.bin"))
-    val model = ModelLoader.fromBytes("inside", "inside", deepConstant("alias.bin"),
-      Some(file.toString))
+    val model =
+      ModelLoader.fromBytes("inside", "inside", deepConstant("alias.bin"), Some(file.toString))
     assert(model.localFile === Some(file.toRealPath().toString))
     // The model file is a link in another folder: its data is looked for beside the real
     // file, and the session opens the real path.

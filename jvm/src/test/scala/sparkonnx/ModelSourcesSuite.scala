@@ -8,9 +8,9 @@ import org.apache.spark.sql.AnalysisException
 import org.scalatest.funsuite.AnyFunSuite
 
 /**
- * Models named at run time (`SET spark.onnx.model.<name>`) come only from the allowed roots,
- * no model is fetched over http/ftp, and a refusal or a bad file tells nothing about what a
- * path holds or whether it exists.
+ * Models named at run time (`SET spark.onnx.model.<name>`) come only from the allowed roots, no
+ * model is fetched over http/ftp, and a refusal or a bad file tells nothing about what a path holds
+ * or whether it exists.
  */
 class ModelSourcesSuite extends AnyFunSuite with OnnxSparkSession {
 
@@ -20,7 +20,8 @@ class ModelSourcesSuite extends AnyFunSuite with OnnxSparkSession {
   override protected def startupConf: Map[String, String] = Map(
     "spark.onnx.model.allowedRoots" -> root.toString,
     // Configured when Spark starts: trusted, though outside the root.
-    "spark.onnx.model.startup" -> digitsPath.toString)
+    "spark.onnx.model.startup" -> digitsPath.toString
+  )
 
   override protected def beforeAll(): Unit = {
     super.beforeAll()
@@ -50,35 +51,58 @@ class ModelSourcesSuite extends AnyFunSuite with OnnxSparkSession {
     assert(describe("file:" + root.resolve("digits.onnx")).contains("pixels"))
     // spark.onnx.model.allowedRoots is a setting, not a model named allowedRoots.
     assert(!OnnxModels.registered(spark).contains("allowedRoots"))
-    assert(intercept[AnalysisException](spark.sql("SELECT onnx_model_info('allowedRoots')"))
-      .getCondition === "ONNX_MODEL_NOT_FOUND")
+    assert(
+      intercept[AnalysisException](
+        spark.sql("SELECT onnx_model_info('allowedRoots')")
+      ).getCondition === "ONNX_MODEL_NOT_FOUND"
+    )
   }
 
   test("a host file set at run time is refused, the same way whether or not it exists") {
     val existing = failure("/etc/passwd")
     val missing = failure("/etc/no-such-file")
     val secret = failure(outside.resolve("secret.txt").toString)
-    Seq(existing -> "/etc/passwd", missing -> "/etc/no-such-file",
-      secret -> outside.resolve("secret.txt").toString).foreach { case (error, path) =>
-      checkError(error, NotAllowed, Map("model" -> "x", "path" -> path,
-        "setting" -> "spark.onnx.model.allowedRoots", "allowed" -> root.toString))
+    Seq(
+      existing -> "/etc/passwd",
+      missing -> "/etc/no-such-file",
+      secret -> outside.resolve("secret.txt").toString
+    ).foreach { case (error, path) =>
+      checkError(
+        error,
+        NotAllowed,
+        Map(
+          "model" -> "x",
+          "path" -> path,
+          "setting" -> "spark.onnx.model.allowedRoots",
+          "allowed" -> root.toString
+        )
+      )
     }
-    assert(existing.getMessage.replace("/etc/passwd", "P") ===
-      missing.getMessage.replace("/etc/no-such-file", "P"))
+    assert(
+      existing.getMessage.replace("/etc/passwd", "P") ===
+        missing.getMessage.replace("/etc/no-such-file", "P")
+    )
     assert(!secret.getMessage.contains("saltsalt"))
   }
 
   test("climbing out of the root, or a symlink out of it, is refused") {
-    Seq(root.resolve("../" + outside.getFileName + "/digits.onnx").toString,
-      s"$root/../../etc/passwd", root.resolve("link.onnx").toString,
-      "digits.onnx", "file:digits.onnx").foreach { path =>
+    Seq(
+      root.resolve("../" + outside.getFileName + "/digits.onnx").toString,
+      s"$root/../../etc/passwd",
+      root.resolve("link.onnx").toString,
+      "digits.onnx",
+      "file:digits.onnx"
+    ).foreach { path =>
       assert(failure(path).getCondition === NotAllowed, path)
     }
   }
 
   test("another file system or host than the root's is refused without being contacted") {
-    Seq("hdfs://10.255.255.1:8020/models/m.onnx", s"file://evil$root/digits.onnx",
-      "s3a://bucket/m.onnx").foreach { path =>
+    Seq(
+      "hdfs://10.255.255.1:8020/models/m.onnx",
+      s"file://evil$root/digits.onnx",
+      "s3a://bucket/m.onnx"
+    ).foreach { path =>
       assert(failure(path).getCondition === NotAllowed, path)
     }
   }
@@ -88,12 +112,24 @@ class ModelSourcesSuite extends AnyFunSuite with OnnxSparkSession {
     try {
       server.setSoTimeout(300)
       val port = server.getLocalPort
-      Seq(s"http://127.0.0.1:$port/m.onnx", s"https://127.0.0.1:$port/m.onnx",
-        s"ftp://127.0.0.1:$port/m.onnx", s"HTTP://127.0.0.1:$port/m.onnx").foreach { url =>
+      Seq(
+        s"http://127.0.0.1:$port/m.onnx",
+        s"https://127.0.0.1:$port/m.onnx",
+        s"ftp://127.0.0.1:$port/m.onnx",
+        s"HTTP://127.0.0.1:$port/m.onnx"
+      ).foreach { url =>
         val scheme = url.takeWhile(_ != ':').toLowerCase
-        checkError(failure(url), "ONNX_MODEL_SCHEME_NOT_ALLOWED", Map("model" -> "x",
-          "path" -> url, "scheme" -> scheme, "setting" -> "spark.onnx.model.allowedUrlSchemes",
-          "allowed" -> "(none)"))
+        checkError(
+          failure(url),
+          "ONNX_MODEL_SCHEME_NOT_ALLOWED",
+          Map(
+            "model" -> "x",
+            "path" -> url,
+            "scheme" -> scheme,
+            "setting" -> "spark.onnx.model.allowedUrlSchemes",
+            "allowed" -> "(none)"
+          )
+        )
         // The application may not fetch one either, unless Spark started allowing it.
         val registered = intercept[AnalysisException](OnnxModels.register(spark, "web", url))
         assert(registered.getCondition === "ONNX_MODEL_SCHEME_NOT_ALLOWED")
@@ -114,33 +150,59 @@ class ModelSourcesSuite extends AnyFunSuite with OnnxSparkSession {
   }
 
   test("a directory is a clear error") {
-    checkError(failure(root.resolve("folder.onnx").toString), "ONNX_MODEL_FILE_NOT_FOUND",
-      Map("model" -> "x", "path" -> root.resolve("folder.onnx").toString,
-        "reason" -> "it is a directory, not a model file"))
+    checkError(
+      failure(root.resolve("folder.onnx").toString),
+      "ONNX_MODEL_FILE_NOT_FOUND",
+      Map(
+        "model" -> "x",
+        "path" -> root.resolve("folder.onnx").toString,
+        "reason" -> "it is a directory, not a model file"
+      )
+    )
   }
 
   test("a model configured when Spark started is trusted; SET to another value is not") {
     assert(spark.sql("SELECT onnx_model_info('startup')").head().getString(0).contains("pixels"))
     spark.conf.set("spark.onnx.model.startup", outside.resolve("digits.onnx").toString)
     try {
-      assert(intercept[AnalysisException](spark.sql("SELECT onnx_model_info('startup')"))
-        .getCondition === NotAllowed)
+      assert(
+        intercept[AnalysisException](
+          spark.sql("SELECT onnx_model_info('startup')")
+        ).getCondition === NotAllowed
+      )
       spark.conf.set("spark.onnx.model.startup", digitsPath.toString) // the startup value
-      assert(spark.sql("SELECT onnx_model_info('startup')").head().getString(0)
-        .contains("pixels"))
+      assert(
+        spark
+          .sql("SELECT onnx_model_info('startup')")
+          .head()
+          .getString(0)
+          .contains("pixels")
+      )
     } finally spark.conf.unset("spark.onnx.model.startup")
   }
 
   test("the application registers from any file system path") {
     OnnxModels.register(spark, "app", outside.resolve("digits.onnx").toString)
-    try assert(spark.sql("SELECT size(onnx_predict('app', array_repeat(1.0F, 64)))").head()
-      .getInt(0) === 10)
+    try
+      assert(
+        spark
+          .sql("SELECT size(onnx_predict('app', array_repeat(1.0F, 64)))")
+          .head()
+          .getInt(0) === 10
+      )
     finally OnnxModels.unregister(spark, "app")
   }
 
   test("every refusal is a SparkThrowable with a spark-onnx condition, not a raw JVM error") {
-    Seq("/etc/shadow", "/dev/zero", "http://127.0.0.1:1/x", "", "::", "hdfs://",
-      root.resolve("text.onnx").toString).foreach { path =>
+    Seq(
+      "/etc/shadow",
+      "/dev/zero",
+      "http://127.0.0.1:1/x",
+      "",
+      "::",
+      "hdfs://",
+      root.resolve("text.onnx").toString
+    ).foreach { path =>
       val error = intercept[Exception](describe(path))
       assert(error.isInstanceOf[SparkThrowable], s"$path: $error")
       assert(error.asInstanceOf[SparkThrowable].getCondition.startsWith("ONNX_"), s"$path: $error")

@@ -35,7 +35,8 @@ class OnnxPredictSuite extends AnyFunSuite with OnnxSparkSession {
   test("array<double> feeds the float input (implicit cast)") {
     floatFrame.createOrReplaceTempView("digits_float")
     val result = spark.sql(
-      "SELECT id, onnx_predict('digits', CAST(pixels AS ARRAY<DOUBLE>)) FROM digits_float")
+      "SELECT id, onnx_predict('digits', CAST(pixels AS ARRAY<DOUBLE>)) FROM digits_float"
+    )
     assertMatchesOrt(result.collect())
   }
 
@@ -50,8 +51,11 @@ class OnnxPredictSuite extends AnyFunSuite with OnnxSparkSession {
     OnnxModels.register(spark, "digits_bytes", java.nio.file.Files.readAllBytes(digitsPath))
     floatFrame.createOrReplaceTempView("digits_float")
     for (name <- Seq("digits_path", "digits_bytes")) {
-      assertMatchesOrt(spark.sql(s"SELECT id, onnx_predict('$name', pixels) FROM digits_float")
-        .collect())
+      assertMatchesOrt(
+        spark
+          .sql(s"SELECT id, onnx_predict('$name', pixels) FROM digits_float")
+          .collect()
+      )
     }
     assert(OnnxModels.registered(spark).toSet === Set("digits", "digits_path", "digits_bytes"))
     assert(OnnxModels.unregister(spark, "digits_bytes"))
@@ -63,8 +67,10 @@ class OnnxPredictSuite extends AnyFunSuite with OnnxSparkSession {
     try {
       floatFrame.createOrReplaceTempView("digits_float")
       assertMatchesOrt(
-        spark.sql("SELECT id, onnx_predict('digits_runtime', pixels) FROM digits_float")
-          .collect())
+        spark
+          .sql("SELECT id, onnx_predict('digits_runtime', pixels) FROM digits_float")
+          .collect()
+      )
     } finally spark.conf.unset("spark.onnx.model.digits_runtime")
   }
 
@@ -72,8 +78,10 @@ class OnnxPredictSuite extends AnyFunSuite with OnnxSparkSession {
     val data = Seq(Row(0, rows(0).toSeq), Row(1, null), Row(2, rows(2).toSeq))
     val schema = new StructType().add("id", IntegerType).add("pixels", ArrayType(FloatType))
     val frame = spark.createDataFrame(spark.sparkContext.parallelize(data, 2), schema)
-    val result = frame.select(frame("id"), onnx_predict("digits", frame("pixels")))
-      .orderBy("id").collect()
+    val result = frame
+      .select(frame("id"), onnx_predict("digits", frame("pixels")))
+      .orderBy("id")
+      .collect()
     assert(result.length === 3)
     assert(result(1).isNullAt(1))
     assert(result(0).getSeq[Float](1).toArray.sameElements(expected(0)))
@@ -86,7 +94,10 @@ class OnnxPredictSuite extends AnyFunSuite with OnnxSparkSession {
   }
 
   test("DESCRIBE FUNCTION EXTENDED shows the documentation") {
-    val text = spark.sql("DESCRIBE FUNCTION EXTENDED onnx_predict").collect().map(_.getString(0))
+    val text = spark
+      .sql("DESCRIBE FUNCTION EXTENDED onnx_predict")
+      .collect()
+      .map(_.getString(0))
       .mkString("\n")
     assert(text.contains("Function: onnx_predict"))
     assert(text.contains("Runs the registered ONNX model"))
@@ -94,8 +105,13 @@ class OnnxPredictSuite extends AnyFunSuite with OnnxSparkSession {
   }
 
   test("registration options are call defaults; a per-model SQL function calls the model") {
-    OnnxModels.registerWithOptions(spark, "digits_fn", digitsPath.toString,
-      java.util.Map.of("batchSize", "9"), false)
+    OnnxModels.registerWithOptions(
+      spark,
+      "digits_fn",
+      digitsPath.toString,
+      java.util.Map.of("batchSize", "9"),
+      false
+    )
     OnnxModels.registerFunction(spark, "digits_fn")
     floatFrame.createOrReplaceTempView("digits_float")
     val frame = spark.sql("SELECT id, digits_fn(pixels) FROM digits_float")
@@ -103,6 +119,7 @@ class OnnxPredictSuite extends AnyFunSuite with OnnxSparkSession {
     assertMatchesOrt(frame.collect())
     assert(OnnxModels.unregister(spark, "digits_fn"))
     intercept[org.apache.spark.sql.AnalysisException](
-      spark.sql("SELECT digits_fn(pixels) FROM digits_float").collect())
+      spark.sql("SELECT digits_fn(pixels) FROM digits_float").collect()
+    )
   }
 }

@@ -4,8 +4,8 @@ import java.io.ByteArrayOutputStream
 import java.nio.charset.StandardCharsets
 
 /**
- * Hand-written ONNX protobuf for tests of the model reader: crafted models (nested thousands
- * deep, external data in odd places) that no ONNX tooling would write. Field numbers are
+ * Hand-written ONNX protobuf for tests of the model reader: crafted models (nested thousands deep,
+ * external data in odd places) that no ONNX tooling would write. Field numbers are
  * onnx/onnx.proto's.
  */
 object OnnxProto {
@@ -64,21 +64,30 @@ object OnnxProto {
     concat(string(1, name), field(2, typeProto))
 
   /** A float TensorProto whose data is in the external file `location`. */
-  def externalTensor(name: String, location: String, dataLocation: Boolean = true)
-      : Array[Byte] =
-    concat(int(1, 4), int(2, 1), string(8, name),
+  def externalTensor(name: String, location: String, dataLocation: Boolean = true): Array[Byte] =
+    concat(
+      int(1, 4),
+      int(2, 1),
+      string(8, name),
       field(13, concat(string(1, "location"), string(2, location))),
       field(13, concat(string(1, "length"), string(2, "16"))),
-      if (dataLocation) int(14, 1) else Array.emptyByteArray)
+      if (dataLocation) int(14, 1) else Array.emptyByteArray
+    )
 
   /** A float TensorProto stored externally that names no file. */
   def externalTensorWithoutLocation(name: String): Array[Byte] =
     concat(int(1, 4), int(2, 1), string(8, name), int(14, 1))
 
-  def node(opType: String, inputs: Seq[String], outputs: Seq[String],
-      attributes: Array[Byte]*): Array[Byte] =
-    concat(inputs.map(string(1, _)) ++ outputs.map(string(2, _)) ++ Seq(string(4, opType)) ++
-      attributes.map(field(5, _)): _*)
+  def node(
+      opType: String,
+      inputs: Seq[String],
+      outputs: Seq[String],
+      attributes: Array[Byte]*
+  ): Array[Byte] =
+    concat(
+      inputs.map(string(1, _)) ++ outputs.map(string(2, _)) ++ Seq(string(4, opType)) ++
+        attributes.map(field(5, _)): _*
+    )
 
   /** AttributeProto `name` holding a tensor (t = 5, type TENSOR = 4). */
   def tensorAttribute(name: String, tensor: Array[Byte]): Array[Byte] =
@@ -88,22 +97,41 @@ object OnnxProto {
   def graphAttribute(name: String, graph: Array[Byte]): Array[Byte] =
     concat(string(1, name), field(6, graph), int(20, 5))
 
-  def graph(nodes: Seq[Array[Byte]], inputs: Seq[Array[Byte]], outputs: Seq[Array[Byte]],
-      initializers: Seq[Array[Byte]] = Nil, sparseInitializers: Seq[Array[Byte]] = Nil)
-      : Array[Byte] =
-    concat(nodes.map(field(1, _)) ++ Seq(string(2, "g")) ++ initializers.map(field(5, _)) ++
-      inputs.map(field(11, _)) ++ outputs.map(field(12, _)) ++
-      sparseInitializers.map(field(15, _)): _*)
+  def graph(
+      nodes: Seq[Array[Byte]],
+      inputs: Seq[Array[Byte]],
+      outputs: Seq[Array[Byte]],
+      initializers: Seq[Array[Byte]] = Nil,
+      sparseInitializers: Seq[Array[Byte]] = Nil
+  ): Array[Byte] =
+    concat(
+      nodes.map(field(1, _)) ++ Seq(string(2, "g")) ++ initializers.map(field(5, _)) ++
+        inputs.map(field(11, _)) ++ outputs.map(field(12, _)) ++
+        sparseInitializers.map(field(15, _)): _*
+    )
 
   /** A ModelProto (IR 8, opset 17) around `graph`, with optional extra model fields. */
   def model(graph: Array[Byte], extra: Array[Byte]*): Array[Byte] =
-    concat(Seq(int(1, 8), string(2, "test"), field(7, graph),
-      field(8, concat(string(1, ""), int(2, 17)))) ++ extra: _*)
+    concat(
+      Seq(
+        int(1, 8),
+        string(2, "test"),
+        field(7, graph),
+        field(8, concat(string(1, ""), int(2, 17)))
+      ) ++ extra: _*
+    )
 
   /** `y = x` through Identity: the smallest valid model, to wrap other parts around. */
-  def identityGraph(extraNodes: Seq[Array[Byte]] = Nil,
+  def identityGraph(
+      extraNodes: Seq[Array[Byte]] = Nil,
       initializers: Seq[Array[Byte]] = Nil,
-      sparseInitializers: Seq[Array[Byte]] = Nil): Array[Byte] =
-    graph(node("Identity", Seq("x"), Seq("y")) +: extraNodes, Seq(valueInfo("x")),
-      Seq(valueInfo("y")), initializers, sparseInitializers)
+      sparseInitializers: Seq[Array[Byte]] = Nil
+  ): Array[Byte] =
+    graph(
+      node("Identity", Seq("x"), Seq("y")) +: extraNodes,
+      Seq(valueInfo("x")),
+      Seq(valueInfo("y")),
+      initializers,
+      sparseInitializers
+    )
 }

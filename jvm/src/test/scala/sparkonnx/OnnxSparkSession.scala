@@ -12,16 +12,16 @@ import org.scalatest.{BeforeAndAfterAll, Suite}
 import sparkonnx.errors.OnnxErrorConditions
 
 /**
- * The shared test base: a local[2] session configured the way a user does it, with the
- * extension enabled by `spark.sql.extensions` and `digits` registered by configuration.
+ * The shared test base: a local[2] session configured the way a user does it, with the extension
+ * enabled by `spark.sql.extensions` and `digits` registered by configuration.
  */
 trait OnnxSparkSession extends BeforeAndAfterAll { self: Suite =>
 
   protected val digitsPath: Path = Paths.get("models", "digits.onnx").toAbsolutePath
 
   /**
-   * Settings Spark starts with (static ones included), beyond the base's. The base lets models
-   * set at run time (`SET spark.onnx.model.<name>`) come from `models/`.
+   * Settings Spark starts with (static ones included), beyond the base's. The base lets models set
+   * at run time (`SET spark.onnx.model.<name>`) come from `models/`.
    */
   protected def startupConf: Map[String, String] = Map.empty
 
@@ -31,11 +31,18 @@ trait OnnxSparkSession extends BeforeAndAfterAll { self: Suite =>
       "spark.ui.enabled" -> "false",
       "spark.sql.shuffle.partitions" -> "2",
       "spark.onnx.model.digits" -> digitsPath.toString,
-      "spark.onnx.model.allowedRoots" -> digitsPath.getParent.toString)
-    (base ++ startupConf).foldLeft(SparkSession.builder().master("local[2]")
-      .appName(getClass.getSimpleName)) { case (builder, (key, value)) =>
-      builder.config(key, value)
-    }.getOrCreate()
+      "spark.onnx.model.allowedRoots" -> digitsPath.getParent.toString
+    )
+    (base ++ startupConf)
+      .foldLeft(
+        SparkSession
+          .builder()
+          .master("local[2]")
+          .appName(getClass.getSimpleName)
+      ) { case (builder, (key, value)) =>
+        builder.config(key, value)
+      }
+      .getOrCreate()
   }
 
   override protected def afterAll(): Unit = {
@@ -67,7 +74,8 @@ trait OnnxSparkSession extends BeforeAndAfterAll { self: Suite =>
   protected def checkError(
       error: Throwable,
       condition: String,
-      parameters: Map[String, String]): Unit = {
+      parameters: Map[String, String]
+  ): Unit = {
     val throwable = error match {
       case t: SparkThrowable => t
       case other => fail(s"expected a SparkThrowable with $condition, got $other", other)

@@ -21,7 +21,9 @@ class OnnxTransformerSuite extends AnyFunSuite with OnnxSparkSession {
 
   private def frame: DataFrame = {
     val data = rows.indices.map(i => Row(i, labels(i), rows(i).toSeq))
-    val schema = new StructType().add("id", IntegerType).add("label", DoubleType)
+    val schema = new StructType()
+      .add("id", IntegerType)
+      .add("label", DoubleType)
       .add("pixels", ArrayType(FloatType))
     spark.createDataFrame(spark.sparkContext.parallelize(data, 3), schema)
   }
@@ -33,8 +35,11 @@ class OnnxTransformerSuite extends AnyFunSuite with OnnxSparkSession {
   }
 
   test("a held model scores like ONNX Runtime, in the declared schema") {
-    val stage = new OnnxTransformer().setModelPath(digitsPath.toString)
-      .setInputCols(Array("pixels")).setOutputCols(Array("p")).setBatchSize(64)
+    val stage = new OnnxTransformer()
+      .setModelPath(digitsPath.toString)
+      .setInputCols(Array("pixels"))
+      .setOutputCols(Array("p"))
+      .setBatchSize(64)
     val result = stage.transform(frame)
     assert(result.schema("p").dataType === ArrayType(FloatType, containsNull = false))
     assert(stage.transformSchema(frame.schema)("p").dataType === result.schema("p").dataType)
@@ -47,8 +52,11 @@ class OnnxTransformerSuite extends AnyFunSuite with OnnxSparkSession {
   }
 
   test("save and load keep the params and the model bytes; the copy runs with nothing registered") {
-    val stage = new OnnxTransformer().setModelName("digits").setInputCols(Array("pixels"))
-      .setOutputCols(Array("p")).setBatchSize(32)
+    val stage = new OnnxTransformer()
+      .setModelName("digits")
+      .setInputCols(Array("pixels"))
+      .setOutputCols(Array("p"))
+      .setBatchSize(32)
     val dir = Files.createTempDirectory("onnx-transformer").resolve("stage").toString
     stage.write.overwrite().save(dir)
     val loaded = OnnxTransformer.load(dir)
@@ -66,20 +74,25 @@ class OnnxTransformerSuite extends AnyFunSuite with OnnxSparkSession {
   }
 
   test("in a Pipeline with LogisticRegression: fit, evaluate, save, load, same predictions") {
-    val features = new OnnxTransformer().setModelPath(digitsPath.toString)
-      .setInputCols(Array("pixels")).setOutputCols(Array("features")).setVectorOutput(true)
-    val pipeline = new Pipeline().setStages(Array(features,
-      new LogisticRegression().setMaxIter(30)))
+    val features = new OnnxTransformer()
+      .setModelPath(digitsPath.toString)
+      .setInputCols(Array("pixels"))
+      .setOutputCols(Array("features"))
+      .setVectorOutput(true)
+    val pipeline =
+      new Pipeline().setStages(Array(features, new LogisticRegression().setMaxIter(30)))
     val model = pipeline.fit(frame)
     val predicted = model.transform(frame)
     assert(predicted.schema("features").dataType === SQLDataTypes.VectorType)
-    val accuracy = new MulticlassClassificationEvaluator().setMetricName("accuracy")
+    val accuracy = new MulticlassClassificationEvaluator()
+      .setMetricName("accuracy")
       .evaluate(predicted)
     assert(accuracy > 0.8, s"accuracy $accuracy")
     val dir = Files.createTempDirectory("onnx-pipeline").resolve("model").toString
     model.write.overwrite().save(dir)
     val reloaded = PipelineModel.load(dir).transform(frame).select("id", "prediction")
-    val before = predicted.select("id", "prediction").collect().map(r => r.getInt(0) -> r.getDouble(1))
+    val before =
+      predicted.select("id", "prediction").collect().map(r => r.getInt(0) -> r.getDouble(1))
     assert(reloaded.collect().map(r => r.getInt(0) -> r.getDouble(1)).toMap === before.toMap)
     val vector = predicted.select("features").head().getAs[Vector](0)
     assert(vector.size === 10)
@@ -96,7 +109,8 @@ class OnnxTransformerSuite extends AnyFunSuite with OnnxSparkSession {
 
   test("a stage with no model says so") {
     val error = intercept[IllegalArgumentException](
-      new OnnxTransformer().setInputCols(Array("pixels")).transform(frame))
+      new OnnxTransformer().setInputCols(Array("pixels")).transform(frame)
+    )
     assert(error.getMessage.contains("has no model"))
   }
 }

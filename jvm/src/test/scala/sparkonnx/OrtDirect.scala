@@ -15,8 +15,10 @@ import org.scalatest.Assertions._
  * elements in row-major order (booleans as 0/1, integers as doubles).
  */
 final case class Nd(shape: Seq[Int], values: Seq[Double]) {
-  require(shape.product == values.length,
-    s"shape $shape holds ${shape.product} elements, not ${values.length}")
+  require(
+    shape.product == values.length,
+    s"shape $shape holds ${shape.product} elements, not ${values.length}"
+  )
 
   /** Index `index` along `axis`: the dims without that axis. */
   def take(axis: Int, index: Int): Nd = {
@@ -101,25 +103,38 @@ final class OrtDirect extends AutoCloseable {
 
   /** Every output of the model at `path` on `feeds`, by name. */
   def run(path: Path, feeds: Map[String, Feed]): Map[String, Nd] = {
-    val session = sessions.getOrElseUpdate(path,
-      env.createSession(path.toString, new OrtSession.SessionOptions))
+    val session = sessions.getOrElseUpdate(
+      path,
+      env.createSession(path.toString, new OrtSession.SessionOptions)
+    )
     val tensors = feeds.map { case (name, feed) => name -> tensor(feed) }
     try {
       val result = session.run(tensors.asJava)
-      try result.iterator().asScala.map { entry =>
-        entry.getKey -> nd(entry.getValue.asInstanceOf[OnnxTensor])
-      }.toMap
+      try
+        result
+          .iterator()
+          .asScala
+          .map { entry =>
+            entry.getKey -> nd(entry.getValue.asInstanceOf[OnnxTensor])
+          }
+          .toMap
       finally result.close()
     } finally tensors.values.foreach(_.close())
   }
 
   private def tensor(feed: Feed): OnnxTensor = feed.elementType match {
     case OnnxJavaType.FLOAT =>
-      OnnxTensor.createTensor(env, FloatBuffer.wrap(feed.values.map(_.toFloat).toArray),
-        feed.shape.toArray)
+      OnnxTensor.createTensor(
+        env,
+        FloatBuffer.wrap(feed.values.map(_.toFloat).toArray),
+        feed.shape.toArray
+      )
     case OnnxJavaType.INT64 =>
-      OnnxTensor.createTensor(env, LongBuffer.wrap(feed.values.map(_.toLong).toArray),
-        feed.shape.toArray)
+      OnnxTensor.createTensor(
+        env,
+        LongBuffer.wrap(feed.values.map(_.toLong).toArray),
+        feed.shape.toArray
+      )
     case other => throw new IllegalArgumentException(s"no feeds of $other")
   }
 
@@ -148,7 +163,8 @@ object OrtDirect {
 
   /** Close enough: |got - want| <= atol + rtol * |want| for every element, and the same dims. */
   def assertClose(got: Nd, want: Nd, clue: => String, rtol: Double = 1e-5, atol: Double = 1e-6)(
-      implicit pos: Position): Unit = {
+      implicit pos: Position
+  ): Unit = {
     assert(got.shape === want.shape, s"$clue: dims")
     got.values.zip(want.values).zipWithIndex.foreach { case ((g, w), i) =>
       assert(math.abs(g - w) <= atol + rtol * math.abs(w), s"$clue: element $i is $g, ORT $w")
@@ -156,11 +172,12 @@ object OrtDirect {
   }
 
   /**
-   * A Spark result (one output's value, or a struct with a field per output) against ORT's
-   * outputs by name.
+   * A Spark result (one output's value, or a struct with a field per output) against ORT's outputs
+   * by name.
    */
-  def assertSameOutputs(actual: Any, expected: Map[String, Nd], clue: => String)(
-      implicit pos: Position): Unit = {
+  def assertSameOutputs(actual: Any, expected: Map[String, Nd], clue: => String)(implicit
+      pos: Position
+  ): Unit = {
     assert(actual != null, s"$clue: null result, ORT gives $expected")
     val byName: Map[String, Any] =
       if (expected.size == 1) Map(expected.head._1 -> actual)

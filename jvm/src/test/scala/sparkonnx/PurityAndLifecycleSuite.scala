@@ -12,11 +12,11 @@ import sparkonnx.conf.OnnxConf
 import sparkonnx.runtime.{ModelShipping, SessionPool, ShippingProbe}
 
 /**
- * What analysis and planning leave alone, and the lifecycle of what running creates: a
- * configured model is loaded at analysis without an ONNX Runtime session or a broadcast (both
- * come when a query runs, the broadcast once per model); unregistering or replacing a model
- * destroys its broadcast; an empty partition takes no session lease; a model with external
- * data is budgeted by its own files; the session budget is static, and eviction follows it.
+ * What analysis and planning leave alone, and the lifecycle of what running creates: a configured
+ * model is loaded at analysis without an ONNX Runtime session or a broadcast (both come when a
+ * query runs, the broadcast once per model); unregistering or replacing a model destroys its
+ * broadcast; an empty partition takes no session lease; a model with external data is budgeted by
+ * its own files; the session budget is static, and eviction follows it.
  */
 class PurityAndLifecycleSuite extends AnyFunSuite with OnnxSparkSession {
 
@@ -26,7 +26,8 @@ class PurityAndLifecycleSuite extends AnyFunSuite with OnnxSparkSession {
 
   // Models this suite SETs at run time come from its own folder.
   override protected def startupConf: Map[String, String] = Map(
-    "spark.onnx.model.allowedRoots" -> folder.toString)
+    "spark.onnx.model.allowedRoots" -> folder.toString
+  )
   private val digits = Files.readAllBytes(digitsPath)
 
   /** A distinct, valid model (an unknown protobuf field appended): a session of its own. */
@@ -40,7 +41,9 @@ class PurityAndLifecycleSuite extends AnyFunSuite with OnnxSparkSession {
   private def pixels(partitions: Int = 3, session: SparkSession = spark): DataFrame = {
     val perPartition = rows.length / partitions
     val data = rows.zipWithIndex.map { case (p, id) => Row(id, id / perPartition, p.toSeq) }
-    val schema = new StructType().add("id", IntegerType).add("part", IntegerType)
+    val schema = new StructType()
+      .add("id", IntegerType)
+      .add("part", IntegerType)
       .add("pixels", ArrayType(FloatType))
     val frame = session.createDataFrame(sc.parallelize(data.toSeq, partitions), schema)
     frame.createOrReplaceTempView("pixels")
@@ -56,21 +59,30 @@ class PurityAndLifecycleSuite extends AnyFunSuite with OnnxSparkSession {
   private def sc = spark.sparkContext
 
   private case class Counters(sessions: Long, broadcasts: Int, runs: Long, leases: Long)
-  private def counters = Counters(SessionPool.sessionsCreated, ModelShipping.broadcastCount(sc),
-    SessionPool.sessionRuns, SessionPool.leasesTaken)
+  private def counters = Counters(
+    SessionPool.sessionsCreated,
+    ModelShipping.broadcastCount(sc),
+    SessionPool.sessionRuns,
+    SessionPool.leasesTaken
+  )
 
-  test("a configured model: analysis, EXPLAIN and planning make no session and no broadcast; " +
-    "running makes the broadcast once") {
+  test(
+    "a configured model: analysis, EXPLAIN and planning make no session and no broadcast; " +
+      "running makes the broadcast once"
+  ) {
     spark.conf.set("spark.onnx.model.purity_conf", variantFile(1).toString)
     try {
       pixels()
       val queries: Seq[() => DataFrame] = Seq(
         () => spark.sql("SELECT id, onnx_predict('purity_conf', pixels) AS p FROM pixels"),
-        () => spark.table("pixels")
-          .select(col("id"), functions.onnx_predict("purity_conf", col("pixels")).as("p")),
+        () =>
+          spark
+            .table("pixels")
+            .select(col("id"), functions.onnx_predict("purity_conf", col("pixels")).as("p")),
         () => spark.sql("SELECT sum(onnx_predict('purity_conf', pixels)[0]) FROM pixels"),
         () => spark.sql("SELECT id FROM pixels ORDER BY onnx_predict('purity_conf', pixels)[1]"),
-        () => spark.sql("SELECT onnx_predict('purity_conf', array_repeat(1.0F, 64))"))
+        () => spark.sql("SELECT onnx_predict('purity_conf', array_repeat(1.0F, 64))")
+      )
       val before = counters
       queries.foreach { query =>
         assert(query().schema.nonEmpty)
@@ -80,7 +92,8 @@ class PurityAndLifecycleSuite extends AnyFunSuite with OnnxSparkSession {
         query().queryExecution.explainString(org.apache.spark.sql.execution.ExtendedMode)
       }
       Seq("", "EXTENDED ", "FORMATTED ", "COST ").foreach { mode =>
-        spark.sql(s"EXPLAIN ${mode}SELECT onnx_predict('purity_conf', pixels) FROM pixels")
+        spark
+          .sql(s"EXPLAIN ${mode}SELECT onnx_predict('purity_conf', pixels) FROM pixels")
           .collect()
       }
       assert(OnnxModels.describe(spark, "purity_conf").contains("pixels"))
@@ -103,7 +116,8 @@ class PurityAndLifecycleSuite extends AnyFunSuite with OnnxSparkSession {
     pixels()
     val model = OnnxModels.register(spark, "purity_unregister", variant(2))
     checkProbabilities(
-      spark.sql("SELECT id, onnx_predict('purity_unregister', pixels) FROM pixels"))
+      spark.sql("SELECT id, onnx_predict('purity_unregister', pixels) FROM pixels")
+    )
     val broadcast = ShippingProbe.existingBroadcast(sc, model)
     val before = ModelShipping.broadcastCount(sc)
     assert(OnnxModels.unregister(spark, "purity_unregister"))
@@ -122,8 +136,13 @@ class PurityAndLifecycleSuite extends AnyFunSuite with OnnxSparkSession {
     checkProbabilities(spark.sql("SELECT id, onnx_predict('purity_replace', pixels) FROM pixels"))
     val broadcast = ShippingProbe.existingBroadcast(sc, old)
     val before = ModelShipping.broadcastCount(sc)
-    val replacement = OnnxModels.registerWithOptions(spark, "purity_replace", variant(4),
-      java.util.Collections.emptyMap[String, String](), true)
+    val replacement = OnnxModels.registerWithOptions(
+      spark,
+      "purity_replace",
+      variant(4),
+      java.util.Collections.emptyMap[String, String](),
+      true
+    )
     assert(replacement.sha256 !== old.sha256)
     assert(ModelShipping.broadcastCount(sc) === before - 1)
     intercept[SparkException](broadcast.value)
@@ -157,14 +176,15 @@ class PurityAndLifecycleSuite extends AnyFunSuite with OnnxSparkSession {
     pixels(session = other)
     val model = OnnxModels.register(spark, "purity_shared_a", variant(8))
     OnnxModels.register(other, "purity_shared_b", variant(8))
-    checkProbabilities(other.sql(
-      "SELECT id, onnx_predict('purity_shared_b', pixels) FROM pixels"))
+    checkProbabilities(other.sql("SELECT id, onnx_predict('purity_shared_b', pixels) FROM pixels"))
     val broadcast = ShippingProbe.existingBroadcast(sc, model)
     val before = ModelShipping.broadcastCount(sc)
     try {
       OnnxModels.unregister(spark, "purity_shared_a")
-      assert(ModelShipping.broadcastCount(sc) === before,
-        "the broadcast went while another session still names the model")
+      assert(
+        ModelShipping.broadcastCount(sc) === before,
+        "the broadcast went while another session still names the model"
+      )
       assert(broadcast.value.length === variant(8).length)
     } finally OnnxModels.unregister(other, "purity_shared_b")
   }
@@ -186,7 +206,8 @@ class PurityAndLifecycleSuite extends AnyFunSuite with OnnxSparkSession {
   }
 
   test("empty partitions take no lease: spark.range(0, 0, 1, 4)") {
-    val frame = spark.range(0, 0, 1, 4)
+    val frame = spark
+      .range(0, 0, 1, 4)
       .selectExpr("onnx_predict('digits', array_repeat(CAST(id AS FLOAT), 64)) AS p")
     val before = counters
     assert(frame.collect().isEmpty)
@@ -196,17 +217,24 @@ class PurityAndLifecycleSuite extends AnyFunSuite with OnnxSparkSession {
 
   test("partitions a filter empties take no lease: non-empty partitions x calls") {
     pixels()
-    val frame = spark.sql("SELECT id, onnx_predict('digits', pixels) AS p, " +
-      "onnx_predict('digits', reverse(pixels)) AS r FROM pixels WHERE part = 1")
+    val frame = spark.sql(
+      "SELECT id, onnx_predict('digits', pixels) AS p, " +
+        "onnx_predict('digits', reverse(pixels)) AS r FROM pixels WHERE part = 1"
+    )
     val before = counters
     val result = frame.collect()
     assert(result.map(_.getInt(0)).sorted.toSeq === (20 until 40))
     assert(counters.leases - before.leases === 1 * 2, "one partition with rows, two calls")
     checkProbabilities(frame.select("id", "p"))
 
-    val df = spark.table("pixels").where(col("part") =!= 0).select(col("id"),
-      functions.onnx_predict("digits", col("pixels")),
-      functions.onnx_predict("digits", reverse(col("pixels"))))
+    val df = spark
+      .table("pixels")
+      .where(col("part") =!= 0)
+      .select(
+        col("id"),
+        functions.onnx_predict("digits", col("pixels")),
+        functions.onnx_predict("digits", reverse(col("pixels")))
+      )
     val leases = SessionPool.leasesTaken
     assert(df.collect().length === 40)
     assert(SessionPool.leasesTaken - leases === 2 * 2, "two partitions with rows, two calls")
@@ -214,8 +242,10 @@ class PurityAndLifecycleSuite extends AnyFunSuite with OnnxSparkSession {
 
   test("partitions whose inputs are all null take no lease") {
     pixels()
-    val frame = spark.sql("SELECT id, onnx_predict('digits', CASE WHEN part = 1 THEN pixels END) " +
-      "AS p FROM pixels")
+    val frame = spark.sql(
+      "SELECT id, onnx_predict('digits', CASE WHEN part = 1 THEN pixels END) " +
+        "AS p FROM pixels"
+    )
     val before = SessionPool.leasesTaken
     val result = frame.collect()
     assert(SessionPool.leasesTaken - before === 1, "only partition 1 has an input to score")
@@ -228,8 +258,10 @@ class PurityAndLifecycleSuite extends AnyFunSuite with OnnxSparkSession {
 
   test("row-by-row calls take a lease only in partitions that score a row") {
     pixels()
-    val frame = spark.sql("SELECT id, CASE WHEN part = 2 THEN onnx_predict('digits', pixels) " +
-      "END AS p FROM pixels")
+    val frame = spark.sql(
+      "SELECT id, CASE WHEN part = 2 THEN onnx_predict('digits', pixels) " +
+        "END AS p FROM pixels"
+    )
     val before = SessionPool.leasesTaken
     val result = frame.collect()
     assert(SessionPool.leasesTaken - before === 1, "only partition 2 scores")
@@ -240,8 +272,10 @@ class PurityAndLifecycleSuite extends AnyFunSuite with OnnxSparkSession {
     }
   }
 
-  /** The external-data model (models/testing/external) copied into a folder of its own with
-   * an unrelated 2 MB file beside it. */
+  /**
+   * The external-data model (models/testing/external) copied into a folder of its own with an
+   * unrelated 2 MB file beside it.
+   */
   private lazy val externalCopy: Path = {
     val source = Paths.get("models", "testing", "external")
     val target = Files.createDirectories(folder.resolve("external"))
@@ -265,11 +299,15 @@ class PurityAndLifecycleSuite extends AnyFunSuite with OnnxSparkSession {
     // Shipped by its path, never broadcast; scores as ONNX Runtime does directly.
     val x = Seq(Seq(1f, 2f, 3f, 4f), Seq(-0.5f, 0f, 0.25f, 8f), Seq(0f, 0f, 0f, 0f))
     val broadcasts = ModelShipping.broadcastCount(sc)
-    val frame = spark.createDataFrame(spark.sparkContext.parallelize(
-      x.zipWithIndex.map { case (v, id) => Row(id, v) }, 2),
-      new StructType().add("id", IntegerType).add("x", ArrayType(FloatType)))
-    val got = frame.select(col("id"), functions.onnx_predict("purity_external", col("x")))
-      .collect().sortBy(_.getInt(0)).map(r => Nd.of(r.get(1)))
+    val frame = spark.createDataFrame(
+      spark.sparkContext.parallelize(x.zipWithIndex.map { case (v, id) => Row(id, v) }, 2),
+      new StructType().add("id", IntegerType).add("x", ArrayType(FloatType))
+    )
+    val got = frame
+      .select(col("id"), functions.onnx_predict("purity_external", col("x")))
+      .collect()
+      .sortBy(_.getInt(0))
+      .map(r => Nd.of(r.get(1)))
     val ort = new OrtDirect
     try {
       val want = ort.run(path, Map("x" -> Feed.floats(Seq(3L, 4), x.flatten)))("y")
@@ -284,13 +322,16 @@ class PurityAndLifecycleSuite extends AnyFunSuite with OnnxSparkSession {
     val (a, b) = (variantFile(6), variantFile(7))
     spark.conf.set("spark.onnx.model.purity_a", a.toString)
     spark.conf.set("spark.onnx.model.purity_b", b.toString)
-    def score(model: String): Unit = checkProbabilities(
-      spark.sql(s"SELECT id, onnx_predict('$model', pixels) FROM pixels"))
+    def score(model: String): Unit =
+      checkProbabilities(spark.sql(s"SELECT id, onnx_predict('$model', pixels) FROM pixels"))
     try {
       // Static: SET refuses it; it is read once, from the configuration Spark started with.
-      assert(intercept[AnalysisException](
-        spark.conf.set(OnnxConf.SESSION_CACHE_MAX_BYTES.key, "1")).getCondition ===
-        "CANNOT_MODIFY_STATIC_CONFIG")
+      assert(
+        intercept[AnalysisException](
+          spark.conf.set(OnnxConf.SESSION_CACHE_MAX_BYTES.key, "1")
+        ).getCondition ===
+          "CANNOT_MODIFY_STATIC_CONFIG"
+      )
       val created = SessionPool.sessionsCreated
       val closed = SessionPool.sessionsClosed
       score("purity_a")

@@ -20,9 +20,15 @@ class SessionPoolSuite extends AnyFunSuite {
     val sha = OnnxModel.sha256Hex(bytes)
     var fetched = 0
     val before = SessionPool.sessionsCreated
-    val leases = (1 to 3).map(_ => SessionPool.lease(sha, SessionOptions(), () => {
-      fetched += 1; bytes
-    }))
+    val leases = (1 to 3).map(_ =>
+      SessionPool.lease(
+        sha,
+        SessionOptions(),
+        () => {
+          fetched += 1; bytes
+        }
+      )
+    )
     assert(leases.map(_.session).distinct.size === 1)
     assert(fetched === 1)
     assert(SessionPool.sessionsCreated - before === 1)

@@ -10,9 +10,9 @@ import org.scalatest.funsuite.AnyFunSuite
 import sparkonnx.ml.{ImageFeaturizer, ImagePredictor, ModelHolder, OnnxTransformer}
 
 /**
- * Every ML stage's Params, table-driven: each Param set to a value other than its default
- * survives save/load and copy(), with the model the stage holds (SynapseML's
- * `TransformerFuzzing`, STYLE rule 15). A new Param with no row here fails the suite.
+ * Every ML stage's Params, table-driven: each Param set to a value other than its default survives
+ * save/load and copy(), with the model the stage holds (SynapseML's `TransformerFuzzing`, STYLE
+ * rule 15). A new Param with no row here fails the suite.
  */
 class StageParamsSuite extends AnyFunSuite with OnnxSparkSession {
 
@@ -21,20 +21,48 @@ class StageParamsSuite extends AnyFunSuite with OnnxSparkSession {
   private case class Case(
       make: () => Stage,
       reader: MLReadable[_ <: Stage],
-      values: Map[String, Any])
+      values: Map[String, Any]
+  )
 
   private val cases = Seq(
-    Case(() => new OnnxTransformer(), OnnxTransformer, Map(
-      "inputCols" -> Array("a", "b"), "inputNames" -> Array("x", "y"),
-      "outputCols" -> Array("o"), "outputNames" -> Array("probabilities"),
-      "vectorOutput" -> true, "batchSize" -> 7)),
-    Case(() => new ImageFeaturizer(), ImageFeaturizer, Map(
-      "inputCol" -> "picture", "outputCol" -> "vec", "preset" -> "mobilenet_v2",
-      "outputName" -> "pooled", "batchSize" -> 3)),
-    Case(() => new ImagePredictor(), ImagePredictor, Map(
-      "inputCol" -> "picture", "outputCol" -> "top", "preset" -> "efficientnet_lite0",
-      "outputName" -> "logits", "batchSize" -> 2, "topK" -> 2,
-      "labels" -> Array("cat", "dog"), "decode" -> false)))
+    Case(
+      () => new OnnxTransformer(),
+      OnnxTransformer,
+      Map(
+        "inputCols" -> Array("a", "b"),
+        "inputNames" -> Array("x", "y"),
+        "outputCols" -> Array("o"),
+        "outputNames" -> Array("probabilities"),
+        "vectorOutput" -> true,
+        "batchSize" -> 7
+      )
+    ),
+    Case(
+      () => new ImageFeaturizer(),
+      ImageFeaturizer,
+      Map(
+        "inputCol" -> "picture",
+        "outputCol" -> "vec",
+        "preset" -> "mobilenet_v2",
+        "outputName" -> "pooled",
+        "batchSize" -> 3
+      )
+    ),
+    Case(
+      () => new ImagePredictor(),
+      ImagePredictor,
+      Map(
+        "inputCol" -> "picture",
+        "outputCol" -> "top",
+        "preset" -> "efficientnet_lite0",
+        "outputName" -> "logits",
+        "batchSize" -> 2,
+        "topK" -> 2,
+        "labels" -> Array("cat", "dog"),
+        "decode" -> false
+      )
+    )
+  )
 
   // MLWriter and MLReader use the active session.
   override protected def beforeAll(): Unit = {
@@ -91,8 +119,10 @@ class StageParamsSuite extends AnyFunSuite with OnnxSparkSession {
       assertValues(loaded, c)
       // The loaded stage holds the saved copy, by its full URI, whatever the original held.
       val saved = new Path(dir, "model.onnx")
-      val qualified = saved.getFileSystem(spark.sparkContext.hadoopConfiguration)
-        .makeQualified(saved).toString
+      val qualified = saved
+        .getFileSystem(spark.sparkContext.hadoopConfiguration)
+        .makeQualified(saved)
+        .toString
       assert(loaded.getModelPath === qualified)
       assert(loaded.getModelName === "")
       assert(loaded.modelBytes.get.sameElements(digits))
@@ -133,8 +163,9 @@ class StageParamsSuite extends AnyFunSuite with OnnxSparkSession {
     stage.setModelPath(digitsPath.toString)
     assert(stage.getModelName === "" && stage.getModelPath === digitsPath.toString)
     stage.set(stage.modelName, "digits").setInputCol("pixels")
-    val error = intercept[IllegalArgumentException](stage.transformSchema(
-      spark.range(1).selectExpr("array_repeat(1.0F, 64) AS pixels").schema))
+    val error = intercept[IllegalArgumentException](
+      stage.transformSchema(spark.range(1).selectExpr("array_repeat(1.0F, 64) AS pixels").schema)
+    )
     assert(error.getMessage.contains("has both modelName (digits) and modelPath"))
   }
 
@@ -147,11 +178,16 @@ class StageParamsSuite extends AnyFunSuite with OnnxSparkSession {
   test("a missing or invalid held model fails with its condition, naming the stage") {
     val stage = new OnnxTransformer()
     val missing = Paths.get("models", "no-such.onnx").toAbsolutePath.toString
-    checkError(intercept[Exception](stage.setModelPath(missing)), "ONNX_MODEL_FILE_NOT_FOUND",
-      Map("model" -> stage.uid, "path" -> missing, "reason" -> "not found"))
+    checkError(
+      intercept[Exception](stage.setModelPath(missing)),
+      "ONNX_MODEL_FILE_NOT_FOUND",
+      Map("model" -> stage.uid, "path" -> missing, "reason" -> "not found")
+    )
     val invalid = intercept[Exception](stage.setModel(Array[Byte](1, 2, 3)))
-    assert(invalid.asInstanceOf[org.apache.spark.SparkThrowable].getCondition ===
-      "ONNX_INVALID_MODEL")
+    assert(
+      invalid.asInstanceOf[org.apache.spark.SparkThrowable].getCondition ===
+        "ONNX_INVALID_MODEL"
+    )
     assert(stage.getModelPath === "")
   }
 }

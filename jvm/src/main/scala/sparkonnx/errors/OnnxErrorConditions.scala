@@ -5,7 +5,8 @@ import org.apache.spark.ErrorClassesJsonReader
 /** Formats spark-onnx error conditions from `sparkonnx/error-conditions.json`. */
 private[sparkonnx] object OnnxErrorConditions {
   private lazy val reader = new ErrorClassesJsonReader(
-    Seq(getClass.getClassLoader.getResource("sparkonnx/error-conditions.json")))
+    Seq(getClass.getClassLoader.getResource("sparkonnx/error-conditions.json"))
+  )
 
   def sqlState(condition: String): String = reader.getSqlState(condition)
 

@@ -8,10 +8,10 @@ import javax.imageio.stream.{ImageInputStream, MemoryCacheImageInputStream}
 import scala.util.control.NonFatal
 
 /**
- * Decodes encoded images (JPEG, PNG, BMP, GIF: what the JDK's ImageIO reads) and Spark
- * `image` structs into [[RgbImage]]. Grayscale becomes three equal channels; alpha is
- * dropped (composited on nothing, as PIL's `convert("RGB")` does). The size is read from the
- * header first, so an image above `maxPixels` is refused before any pixel is decoded.
+ * Decodes encoded images (JPEG, PNG, BMP, GIF: what the JDK's ImageIO reads) and Spark `image`
+ * structs into [[RgbImage]]. Grayscale becomes three equal channels; alpha is dropped (composited
+ * on nothing, as PIL's `convert("RGB")` does). The size is read from the header first, so an image
+ * above `maxPixels` is refused before any pixel is decoded.
  */
 object ImageDecoder {
 
@@ -23,9 +23,11 @@ object ImageDecoder {
     val stream = new MemoryCacheImageInputStream(new ByteArrayInputStream(bytes))
     try {
       val readers = ImageIO.getImageReaders(stream)
-      if (!readers.hasNext) throw new BadImage("not an image in a known format (JPEG, PNG, BMP, GIF)")
+      if (!readers.hasNext)
+        throw new BadImage("not an image in a known format (JPEG, PNG, BMP, GIF)")
       val reader = readers.next()
-      try read(reader, stream, maxPixels) finally reader.dispose()
+      try read(reader, stream, maxPixels)
+      finally reader.dispose()
     } finally stream.close()
   }
 
@@ -44,15 +46,20 @@ object ImageDecoder {
   def checkSize(width: Int, height: Int, maxPixels: Long): Unit = {
     if (width <= 0 || height <= 0) throw new BadImage(s"empty image (${width}x$height)")
     if (width.toLong * height > maxPixels) {
-      throw new BadImage(s"${width}x$height is above the limit of $maxPixels pixels " +
-        "(spark.onnx.image.maxPixels)")
+      throw new BadImage(
+        s"${width}x$height is above the limit of $maxPixels pixels " +
+          "(spark.onnx.image.maxPixels)"
+      )
     }
   }
 
   private def fromBufferedImage(image: BufferedImage): RgbImage =
     if (image.getColorModel.getNumColorComponents == 1) fromGray(image)
-    else Some(image).filter(_.getType == BufferedImage.TYPE_3BYTE_BGR).flatMap(fromBgrBytes)
-      .getOrElse(fromArgb(image))
+    else
+      Some(image)
+        .filter(_.getType == BufferedImage.TYPE_3BYTE_BGR)
+        .flatMap(fromBgrBytes)
+        .getOrElse(fromArgb(image))
 
   private def fromArgb(image: BufferedImage): RgbImage = {
     val (width, height) = (image.getWidth, image.getHeight)
@@ -70,8 +77,8 @@ object ImageDecoder {
   }
 
   /**
-   * What the JPEG reader returns for color photos, read straight from its byte raster:
-   * `getRGB` would convert every pixel through the color model, several times slower.
+   * What the JPEG reader returns for color photos, read straight from its byte raster: `getRGB`
+   * would convert every pixel through the color model, several times slower.
    */
   private def fromBgrBytes(image: BufferedImage): Option[RgbImage] = {
     val raster = image.getRaster
@@ -102,8 +109,8 @@ object ImageDecoder {
   }
 
   /**
-   * Gray samples as they are: `getRGB` would pass them through Java's linear gray color space
-   * and brighten them, unlike PIL and every other decoder.
+   * Gray samples as they are: `getRGB` would pass them through Java's linear gray color space and
+   * brighten them, unlike PIL and every other decoder.
    */
   private def fromGray(image: BufferedImage): RgbImage = {
     val (width, height) = (image.getWidth, image.getHeight)
@@ -129,12 +136,15 @@ object ImageDecoder {
       height: Int,
       channels: Int,
       data: Array[Byte],
-      maxPixels: Long): RgbImage = {
+      maxPixels: Long
+  ): RgbImage = {
     checkSize(width, height, maxPixels)
     if (!Seq(1, 3, 4).contains(channels)) throw new BadImage(s"unsupported nChannels $channels")
     if (data == null || data.length != width * height * channels) {
-      throw new BadImage(s"data holds ${Option(data).map(_.length).getOrElse(0)} bytes, " +
-        s"expected ${width}x${height}x$channels")
+      throw new BadImage(
+        s"data holds ${Option(data).map(_.length).getOrElse(0)} bytes, " +
+          s"expected ${width}x${height}x$channels"
+      )
     }
     val pixels = new Array[Byte](width * height * 3)
     var i = 0
@@ -143,7 +153,8 @@ object ImageDecoder {
       if (channels == 1) {
         pixels(i * 3) = data(from); pixels(i * 3 + 1) = data(from); pixels(i * 3 + 2) = data(from)
       } else { // BGR(A) -> RGB
-        pixels(i * 3) = data(from + 2); pixels(i * 3 + 1) = data(from + 1); pixels(i * 3 + 2) = data(from)
+        pixels(i * 3) = data(from + 2); pixels(i * 3 + 1) = data(from + 1);
+        pixels(i * 3 + 2) = data(from)
       }
       i += 1
     }

@@ -3,8 +3,8 @@ package sparkonnx.image
 /**
  * How a model wants its images: resize the shorter side to `resizeShorter` (0: no resize),
  * center-crop `cropWidth` x `cropHeight`, scale 0..255 by `scale`, subtract `mean` and divide by
- * `std` per channel, in `channelOrder` and `layout`. The presets record published models'
- * reference preprocessing (torchvision's ImageNet transform for MobileNetV2).
+ * `std` per channel, in `channelOrder` and `layout`. The presets record published models' reference
+ * preprocessing (torchvision's ImageNet transform for MobileNetV2).
  */
 final case class ImagePreprocessing(
     resizeShorter: Int,
@@ -14,7 +14,8 @@ final case class ImagePreprocessing(
     mean: Seq[Float],
     std: Seq[Float],
     channelOrder: String,
-    layout: String) {
+    layout: String
+) {
   require(cropWidth > 0 && cropHeight > 0, "crop size must be positive")
   require(mean.size == 3 && std.size == 3 && std.forall(_ != 0f), "mean and std need 3 values")
   require(Set("RGB", "BGR").contains(channelOrder), s"channel order $channelOrder: RGB or BGR")
@@ -32,8 +33,10 @@ final case class ImagePreprocessing(
       else if (w <= h) (resizeShorter, (resizeShorter.toLong * h / w).toInt)
       else ((resizeShorter.toLong * w / h).toInt, resizeShorter)
     if (width < cropWidth || height < cropHeight) {
-      throw new ImageDecoder.BadImage(s"${width}x$height is smaller than " +
-        s"the ${cropWidth}x$cropHeight crop")
+      throw new ImageDecoder.BadImage(
+        s"${width}x$height is smaller than " +
+          s"the ${cropWidth}x$cropHeight crop"
+      )
     }
     val left = math.round((width - cropWidth) / 2.0).toInt
     val top = math.round((height - cropHeight) / 2.0).toInt
@@ -63,16 +66,28 @@ final case class ImagePreprocessing(
 }
 
 object ImagePreprocessing {
+
   /** torchvision's ImageNet evaluation transform: Resize(256), CenterCrop(224), Normalize. */
-  val ImageNet: ImagePreprocessing = ImagePreprocessing(256, 224, 224, 1f / 255f,
-    Seq(0.485f, 0.456f, 0.406f), Seq(0.229f, 0.224f, 0.225f), "RGB", "NCHW")
+  val ImageNet: ImagePreprocessing = ImagePreprocessing(
+    256,
+    224,
+    224,
+    1f / 255f,
+    Seq(0.485f, 0.456f, 0.406f),
+    Seq(0.229f, 0.224f, 0.225f),
+    "RGB",
+    "NCHW"
+  )
 
   /** TensorFlow's EfficientNet-Lite: (x - 127) / 128 on 0..255 pixels, after the same crop. */
   val EfficientNetLite: ImagePreprocessing =
     ImageNet.copy(mean = Seq.fill(3)(127f / 255f), std = Seq.fill(3)(128f / 255f))
 
-  val Presets: Map[String, ImagePreprocessing] = Map("imagenet" -> ImageNet,
-    "mobilenet_v2" -> ImageNet, "efficientnet_lite0" -> EfficientNetLite)
+  val Presets: Map[String, ImagePreprocessing] = Map(
+    "imagenet" -> ImageNet,
+    "mobilenet_v2" -> ImageNet,
+    "efficientnet_lite0" -> EfficientNetLite
+  )
 
   /** Where a model records the preprocessing it expects (the zoo's models do). */
   val MetadataKey = "spark_onnx.preprocessing"
@@ -92,28 +107,47 @@ object ImagePreprocessing {
       case _ => None
     }
     def numbers(key: String): Option[String] = (card \ key) match {
-      case JArray(values) => Some(values.map {
-        case JDouble(v) => v.toString
-        case JInt(v) => v.toString
-        case other => other.extract[String]
-      }.mkString(","))
+      case JArray(values) =>
+        Some(
+          values
+            .map {
+              case JDouble(v) => v.toString
+              case JInt(v) => v.toString
+              case other => other.extract[String]
+            }
+            .mkString(",")
+        )
       case _ => None
     }
     def text(key: String): Option[String] = (card \ key).extractOpt[String]
-    Seq("resize" -> number("resize_shorter_side"), "size" -> number("center_crop"),
-      "scale" -> number("scale"), "mean" -> numbers("mean"), "std" -> numbers("std"),
-      "channels" -> text("channel_order"), "layout" -> text("layout"))
-      .collect { case (k, Some(v)) => k -> v }.toMap
+    Seq(
+      "resize" -> number("resize_shorter_side"),
+      "size" -> number("center_crop"),
+      "scale" -> number("scale"),
+      "mean" -> numbers("mean"),
+      "std" -> numbers("std"),
+      "channels" -> text("channel_order"),
+      "layout" -> text("layout")
+    ).collect { case (k, Some(v)) => k -> v }.toMap
   }
 
   /**
-   * A preset, optionally overridden by options: resize, size (or width/height), scale, mean,
-   * std (comma-separated), channels (RGB|BGR), layout (NCHW|NHWC).
+   * A preset, optionally overridden by options: resize, size (or width/height), scale, mean, std
+   * (comma-separated), channels (RGB|BGR), layout (NCHW|NHWC).
    */
   def fromOptions(options: Map[String, String]): ImagePreprocessing = {
-    val base = options.get("preset").map(p => Presets.getOrElse(p.toLowerCase,
-      throw new IllegalArgumentException(s"unknown preset '$p'; presets: " +
-        Presets.keys.toSeq.sorted.mkString(", ")))).getOrElse(ImageNet)
+    val base = options
+      .get("preset")
+      .map(p =>
+        Presets.getOrElse(
+          p.toLowerCase,
+          throw new IllegalArgumentException(
+            s"unknown preset '$p'; presets: " +
+              Presets.keys.toSeq.sorted.mkString(", ")
+          )
+        )
+      )
+      .getOrElse(ImageNet)
     def floats(key: String, default: Seq[Float]) =
       options.get(key).map(_.split(",").map(_.trim.toFloat).toSeq).getOrElse(default)
     val size = options.get("size").map(_.trim.toInt)
@@ -122,8 +156,10 @@ object ImagePreprocessing {
       options.get("width").map(_.trim.toInt).orElse(size).getOrElse(base.cropWidth),
       options.get("height").map(_.trim.toInt).orElse(size).getOrElse(base.cropHeight),
       options.get("scale").map(_.trim.toFloat).getOrElse(base.scale),
-      floats("mean", base.mean), floats("std", base.std),
+      floats("mean", base.mean),
+      floats("std", base.std),
       options.get("channels").map(_.trim.toUpperCase).getOrElse(base.channelOrder),
-      options.get("layout").map(_.trim.toUpperCase).getOrElse(base.layout))
+      options.get("layout").map(_.trim.toUpperCase).getOrElse(base.layout)
+    )
   }
 }

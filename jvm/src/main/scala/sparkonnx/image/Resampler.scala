@@ -2,13 +2,13 @@ package sparkonnx.image
 
 /**
  * Bilinear resizing the way PIL's `Image.resize(..., BILINEAR)` does it (and so torchvision's
- * `Resize` on PIL images): a triangle filter whose support widens with the scale when
- * shrinking (antialiasing), applied horizontally then vertically, in PIL's fixed-point
- * arithmetic (weights scaled by 2^22, rounded once per pass), so the pixels come out as PIL's
- * do. Models are sensitive to their reference preprocessing.
+ * `Resize` on PIL images): a triangle filter whose support widens with the scale when shrinking
+ * (antialiasing), applied horizontally then vertically, in PIL's fixed-point arithmetic (weights
+ * scaled by 2^22, rounded once per pass), so the pixels come out as PIL's do. Models are sensitive
+ * to their reference preprocessing.
  *
- * Every output pixel depends only on its own weights, so [[resizeCrop]] computes just the
- * window a center crop keeps, and only the input rows that window reads.
+ * Every output pixel depends only on its own weights, so [[resizeCrop]] computes just the window a
+ * center crop keeps, and only the input rows that window reads.
  */
 object Resampler {
 
@@ -27,11 +27,14 @@ object Resampler {
       left: Int,
       top: Int,
       cropWidth: Int,
-      cropHeight: Int): RgbImage = {
-    require(left >= 0 && top >= 0 && left + cropWidth <= width && top + cropHeight <= height,
-      s"crop ${cropWidth}x$cropHeight at ($left, $top) outside ${width}x$height")
-    val rows = if (height == image.height) None else Some(Weights(image.height, height, top,
-      cropHeight))
+      cropHeight: Int
+  ): RgbImage = {
+    require(
+      left >= 0 && top >= 0 && left + cropWidth <= width && top + cropHeight <= height,
+      s"crop ${cropWidth}x$cropHeight at ($left, $top) outside ${width}x$height"
+    )
+    val rows =
+      if (height == image.height) None else Some(Weights(image.height, height, top, cropHeight))
     // The input rows the vertical pass reads; the horizontal pass produces only those.
     val (firstRow, rowCount) = rows.map(_.span).getOrElse((top, cropHeight))
     val horizontal =
@@ -41,14 +44,15 @@ object Resampler {
   }
 
   /**
-   * For `count` output indices from `from` of a resize from `inSize` to `outSize`: the first
-   * input index each reads, how many, and their fixed-point weights (row-major, `maxTaps` each).
+   * For `count` output indices from `from` of a resize from `inSize` to `outSize`: the first input
+   * index each reads, how many, and their fixed-point weights (row-major, `maxTaps` each).
    */
   private final class Weights(
       val first: Array[Int],
       val taps: Array[Int],
       val maxTaps: Int,
-      val values: Array[Int]) {
+      val values: Array[Int]
+  ) {
 
     def span: (Int, Int) = {
       val start = first.min
@@ -104,7 +108,8 @@ object Resampler {
       image: RgbImage,
       w: Weights,
       firstRow: Int,
-      rowCount: Int): RgbImage = {
+      rowCount: Int
+  ): RgbImage = {
     val outWidth = w.first.length
     val in = image.pixels
     val out = new Array[Byte](outWidth * rowCount * 3)
@@ -175,12 +180,18 @@ object Resampler {
       left: Int,
       width: Int,
       firstRow: Int,
-      rowCount: Int): RgbImage = {
+      rowCount: Int
+  ): RgbImage = {
     val out = new Array[Byte](width * rowCount * 3)
     var y = 0
     while (y < rowCount) {
-      System.arraycopy(image.pixels, ((firstRow + y) * image.width + left) * 3, out,
-        y * width * 3, width * 3)
+      System.arraycopy(
+        image.pixels,
+        ((firstRow + y) * image.width + left) * 3,
+        out,
+        y * width * 3,
+        width * 3
+      )
       y += 1
     }
     new RgbImage(width, rowCount, out)

@@ -1,8 +1,8 @@
 package sparkonnx.image
 
 /**
- * A decoded image as 8-bit RGB, row-major, 3 bytes per pixel: the one form every source
- * (encoded bytes, Spark's `image` struct) is brought to before resizing.
+ * A decoded image as 8-bit RGB, row-major, 3 bytes per pixel: the one form every source (encoded
+ * bytes, Spark's `image` struct) is brought to before resizing.
  */
 final class RgbImage(val width: Int, val height: Int, val pixels: Array[Byte]) {
   require(pixels.length == width * height * 3, "pixel buffer does not match the size")

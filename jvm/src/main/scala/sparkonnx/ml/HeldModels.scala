@@ -13,10 +13,10 @@ import sparkonnx.errors.OnnxErrors
 import sparkonnx.model.OnnxModel
 
 /**
- * The models ML stages hold. A stage's held model is always a path (its `modelPath` Param),
- * so that it survives `copy()`, Python's Param transfer and save/load like any other Param; a
- * model given as bytes is therefore written once to a content-addressed file in a private
- * folder of this JVM's temp directory, deleted when the JVM exits.
+ * The models ML stages hold. A stage's held model is always a path (its `modelPath` Param), so that
+ * it survives `copy()`, Python's Param transfer and save/load like any other Param; a model given
+ * as bytes is therefore written once to a content-addressed file in a private folder of this JVM's
+ * temp directory, deleted when the JVM exits.
  * {{{
  *   val path = HeldModels.stash(bytes)        // file:/tmp/spark-onnx-held-models…/<sha256>.onnx
  *   new OnnxTransformer().setModelPath(path)  // what setModel(bytes) does
@@ -34,8 +34,8 @@ object HeldModels {
   }
 
   /**
-   * Checks `bytes` are an ONNX model and writes them to `<sha256>.onnx` in the held-models
-   * folder (once per model); returns that file's `file:` URI, the value for `modelPath`.
+   * Checks `bytes` are an ONNX model and writes them to `<sha256>.onnx` in the held-models folder
+   * (once per model); returns that file's `file:` URI, the value for `modelPath`.
    */
   def stash(bytes: Array[Byte]): String = stash(parse(bytes, "<model bytes>", "<model bytes>"))
 
@@ -53,29 +53,35 @@ object HeldModels {
   }
 
   /**
-   * Reads the model at `path` (any Hadoop file system) on the driver, for the stage `owner`;
-   * a missing or invalid file raises `ONNX_MODEL_FILE_NOT_FOUND` / `ONNX_INVALID_MODEL`.
+   * Reads the model at `path` (any Hadoop file system) on the driver, for the stage `owner`; a
+   * missing or invalid file raises `ONNX_MODEL_FILE_NOT_FOUND` / `ONNX_INVALID_MODEL`.
    */
   def read(path: String, owner: String): OnnxModel = {
     // Before any session exists (a pipeline built up front), Hadoop's defaults will do.
-    val conf = SparkSession.getActiveSession.orElse(SparkSession.getDefaultSession)
-      .map(_.sparkContext.hadoopConfiguration).getOrElse(new Configuration())
-    val bytes = try {
-      val hadoopPath = new Path(path)
-      val in = hadoopPath.getFileSystem(conf).open(hadoopPath)
-      try in.readAllBytes() finally in.close()
-    } catch {
-      case _: FileNotFoundException => throw OnnxErrors.modelFileNotFound(owner, path, "not found")
-      case e: IOException => throw OnnxErrors.modelFileNotFound(owner, path, e.toString)
-      case e: IllegalArgumentException =>
-        throw OnnxErrors.modelFileNotFound(owner, path, e.getMessage)
-    }
+    val conf = SparkSession.getActiveSession
+      .orElse(SparkSession.getDefaultSession)
+      .map(_.sparkContext.hadoopConfiguration)
+      .getOrElse(new Configuration())
+    val bytes =
+      try {
+        val hadoopPath = new Path(path)
+        val in = hadoopPath.getFileSystem(conf).open(hadoopPath)
+        try in.readAllBytes()
+        finally in.close()
+      } catch {
+        case _: FileNotFoundException =>
+          throw OnnxErrors.modelFileNotFound(owner, path, "not found")
+        case e: IOException => throw OnnxErrors.modelFileNotFound(owner, path, e.toString)
+        case e: IllegalArgumentException =>
+          throw OnnxErrors.modelFileNotFound(owner, path, e.getMessage)
+      }
     parse(bytes, owner, path)
   }
 
   /** The model in `bytes`, checked; `ONNX_INVALID_MODEL` (naming `owner`) otherwise. */
   private[ml] def parse(bytes: Array[Byte], owner: String, source: String): OnnxModel =
-    try OnnxModel.fromBytes(bytes, source) catch {
+    try OnnxModel.fromBytes(bytes, source)
+    catch {
       case NonFatal(e) => throw OnnxErrors.invalidModel(owner, source, e.getMessage, e)
     }
 }

@@ -9,8 +9,8 @@ import org.apache.spark.sql.{DataFrame, Dataset}
 import org.apache.spark.sql.types.StructType
 
 /**
- * Image -> feature vector (`VectorUDT`) with a pretrained network, all in the JVM: the first
- * half of transfer learning, ready for any Spark ML estimator.
+ * Image -> feature vector (`VectorUDT`) with a pretrained network, all in the JVM: the first half
+ * of transfer learning, ready for any Spark ML estimator.
  * {{{
  *   val featurizer = new ImageFeaturizer()
  *     .setModelPath("models/zoo/mobilenet_v2_features.onnx")
@@ -19,7 +19,9 @@ import org.apache.spark.sql.types.StructType
  * }}}
  */
 class ImageFeaturizer(override val uid: String)
-  extends Transformer with ImageModelParams with MLWritable {
+    extends Transformer
+    with ImageModelParams
+    with MLWritable {
 
   def this() = this(Identifiable.randomUID("imageFeaturizer"))
 
@@ -34,13 +36,17 @@ class ImageFeaturizer(override val uid: String)
     transformSchema(dataset.schema, logging = true)
     val spark = dataset.sparkSession
     val (name, model) = resolvedModel(spark)
-    dataset.toDF().withColumn($(outputCol),
-      array_to_vector(ImageScoring.output(this, spark, name, model)))
+    dataset
+      .toDF()
+      .withColumn($(outputCol), array_to_vector(ImageScoring.output(this, spark, name, model)))
   }
 
   override def transformSchema(schema: StructType): StructType = {
-    require(schema.fieldNames.contains($(inputCol)), s"ImageFeaturizer $uid: no column " +
-      s"${$(inputCol)} in ${schema.fieldNames.mkString(", ")}")
+    require(
+      schema.fieldNames.contains($(inputCol)),
+      s"ImageFeaturizer $uid: no column " +
+        s"${$(inputCol)} in ${schema.fieldNames.mkString(", ")}"
+    )
     schema.add($(outputCol), SQLDataTypes.VectorType, nullable = true)
   }
 
@@ -51,8 +57,8 @@ class ImageFeaturizer(override val uid: String)
 }
 
 object ImageFeaturizer extends MLReadable[ImageFeaturizer] {
-  override def read: MLReader[ImageFeaturizer] = new StagePersistence.Reader(
-    classOf[ImageFeaturizer].getName, uid => new ImageFeaturizer(uid))
+  override def read: MLReader[ImageFeaturizer] =
+    new StagePersistence.Reader(classOf[ImageFeaturizer].getName, uid => new ImageFeaturizer(uid))
 
   override def load(path: String): ImageFeaturizer = super.load(path)
 }

@@ -1,31 +1,45 @@
 package sparkonnx.ml
 
 import org.apache.spark.ml.Transformer
-import org.apache.spark.ml.param.{BooleanParam, IntParam, ParamMap, ParamValidators, StringArrayParam}
+import org.apache.spark.ml.param.{
+  BooleanParam,
+  IntParam,
+  ParamMap,
+  ParamValidators,
+  StringArrayParam
+}
 import org.apache.spark.ml.util._
 import org.apache.spark.sql.{DataFrame, Dataset}
 import org.apache.spark.sql.functions.{call_function, lit, typedLit}
 import org.apache.spark.sql.types._
 
 /**
- * Image -> the top `topK` classes of a pretrained classifier, as
- * `array<struct<index, label, probability>>` (or the raw scores with `decode = false`).
+ * Image -> the top `topK` classes of a pretrained classifier, as `array<struct<index, label,
+ * probability>>` (or the raw scores with `decode = false`).
  * {{{
  *   new ImagePredictor().setModelPath("models/zoo/mobilenet_v2.onnx")
  *     .setLabels(labels).setTopK(5).transform(images)
  * }}}
  */
 class ImagePredictor(override val uid: String)
-  extends Transformer with ImageModelParams with MLWritable {
+    extends Transformer
+    with ImageModelParams
+    with MLWritable {
 
   def this() = this(Identifiable.randomUID("imagePredictor"))
 
-  final val topK: IntParam = new IntParam(this, "topK", "how many classes to return",
-    ParamValidators.gtEq(1))
-  final val labels: StringArrayParam = new StringArrayParam(this, "labels",
-    "class names by index (e.g. the zoo's imagenet_labels.txt); empty for indices only")
-  final val decode: BooleanParam = new BooleanParam(this, "decode",
-    "return the top classes with labels; false for the model's raw scores")
+  final val topK: IntParam =
+    new IntParam(this, "topK", "how many classes to return", ParamValidators.gtEq(1))
+  final val labels: StringArrayParam = new StringArrayParam(
+    this,
+    "labels",
+    "class names by index (e.g. the zoo's imagenet_labels.txt); empty for indices only"
+  )
+  final val decode: BooleanParam = new BooleanParam(
+    this,
+    "decode",
+    "return the top classes with labels; false for the model's raw scores"
+  )
 
   setDefault(outputCol -> "predictions", topK -> 5, labels -> Array.empty[String], decode -> true)
 
@@ -45,15 +59,20 @@ class ImagePredictor(override val uid: String)
     val spark = dataset.sparkSession
     val (name, model) = resolvedModel(spark)
     val scores = ImageScoring.output(this, spark, name, model)
-    val result = if (!$(decode)) scores
+    val result =
+      if (! $(decode)) scores
       else call_function("onnx_top_k", scores, lit($(topK)), typedLit($(labels).toSeq))
     dataset.toDF().withColumn($(outputCol), result)
   }
 
   override def transformSchema(schema: StructType): StructType = {
-    require(schema.fieldNames.contains($(inputCol)), s"ImagePredictor $uid: no column " +
-      s"${$(inputCol)} in ${schema.fieldNames.mkString(", ")}")
-    val outputType = if ($(decode)) sparkonnx.sql.functions.OnnxTopK.ResultType
+    require(
+      schema.fieldNames.contains($(inputCol)),
+      s"ImagePredictor $uid: no column " +
+        s"${$(inputCol)} in ${schema.fieldNames.mkString(", ")}"
+    )
+    val outputType =
+      if ($(decode)) sparkonnx.sql.functions.OnnxTopK.ResultType
       else ArrayType(FloatType, containsNull = false)
     schema.add($(outputCol), outputType, nullable = true)
   }
@@ -65,8 +84,8 @@ class ImagePredictor(override val uid: String)
 }
 
 object ImagePredictor extends MLReadable[ImagePredictor] {
-  override def read: MLReader[ImagePredictor] = new StagePersistence.Reader(
-    classOf[ImagePredictor].getName, uid => new ImagePredictor(uid))
+  override def read: MLReader[ImagePredictor] =
+    new StagePersistence.Reader(classOf[ImagePredictor].getName, uid => new ImagePredictor(uid))
 
   override def load(path: String): ImagePredictor = super.load(path)
 }

@@ -7,23 +7,32 @@ import sparkonnx.sql.functions.ModelCatalog
 import sparkonnx.model.OnnxModel
 
 /**
- * A stage's model, always one of two Params: `modelName`, a model registered in the session,
- * or `modelPath`, a model the stage holds (a path or URI, read on the driver). A held model is
- * registered on use under a name derived from its SHA-256, and saved inside the stage's
- * directory. `setModel(bytes)` holds a model given in memory (see [[HeldModels.stash]]).
+ * A stage's model, always one of two Params: `modelName`, a model registered in the session, or
+ * `modelPath`, a model the stage holds (a path or URI, read on the driver). A held model is
+ * registered on use under a name derived from its SHA-256, and saved inside the stage's directory.
+ * `setModel(bytes)` holds a model given in memory (see [[HeldModels.stash]]).
  */
 trait ModelHolder extends Params {
 
-  final val modelName: Param[String] = new Param[String](this, "modelName",
-    "name of a model registered in the session; empty to use the model held by the stage")
+  final val modelName: Param[String] = new Param[String](
+    this,
+    "modelName",
+    "name of a model registered in the session; empty to use the model held by the stage"
+  )
 
-  final val modelPath: Param[String] = new Param[String](this, "modelPath",
+  final val modelPath: Param[String] = new Param[String](
+    this,
+    "modelPath",
     "path or URI (any Hadoop file system) of the ONNX model the stage holds, read on the " +
-      "driver and saved with the stage; empty to use the registered model modelName")
+      "driver and saved with the stage; empty to use the registered model modelName"
+  )
 
-  final val batchSize: IntParam = new IntParam(this, "batchSize",
+  final val batchSize: IntParam = new IntParam(
+    this,
+    "batchSize",
     "rows per ONNX Runtime run; 0 for the session's spark.onnx.batchSize",
-    ParamValidators.inRange(0, 1 << 20))
+    ParamValidators.inRange(0, 1 << 20)
+  )
 
   setDefault(modelName -> "", modelPath -> "", batchSize -> 0)
 
@@ -64,17 +73,21 @@ trait ModelHolder extends Params {
   /** The held model, read on first use after `modelPath` was set by any means. */
   private[ml] def heldModel: Option[OnnxModel] = $(modelPath) match {
     case "" => None
-    case path => held.collect { case (from, model) if from == path => model }.orElse {
-      val model = HeldModels.read(path, uid)
-      held = Some(path -> model)
-      Some(model)
-    }
+    case path =>
+      held.collect { case (from, model) if from == path => model }.orElse {
+        val model = HeldModels.read(path, uid)
+        held = Some(path -> model)
+        Some(model)
+      }
   }
 
   /** The session name of the model: the registered one, or the held one registered by hash. */
   protected def registeredName(spark: SparkSession): String = {
-    require($(modelName).isEmpty || $(modelPath).isEmpty, s"${getClass.getSimpleName} $uid " +
-      s"has both modelName (${$(modelName)}) and modelPath (${$(modelPath)}): set only one")
+    require(
+      $(modelName).isEmpty || $(modelPath).isEmpty,
+      s"${getClass.getSimpleName} $uid " +
+        s"has both modelName (${$(modelName)}) and modelPath (${$(modelPath)}): set only one"
+    )
     heldModel match {
       case Some(model) =>
         val name = s"onnx_${model.sha256.take(16)}"
@@ -83,8 +96,11 @@ trait ModelHolder extends Params {
         }
         name
       case None if $(modelName).nonEmpty => $(modelName)
-      case None => throw new IllegalArgumentException(s"${getClass.getSimpleName} $uid has " +
-        "no model: call setModelName, setModelPath or setModel")
+      case None =>
+        throw new IllegalArgumentException(
+          s"${getClass.getSimpleName} $uid has " +
+            "no model: call setModelName, setModelPath or setModel"
+        )
     }
   }
 
@@ -93,12 +109,17 @@ trait ModelHolder extends Params {
    * registers nothing and opens no session (Spark calls `transformSchema` while planning).
    */
   protected def modelForSchema(spark: SparkSession): OnnxModel = {
-    require($(modelName).isEmpty || $(modelPath).isEmpty, s"${getClass.getSimpleName} $uid " +
-      s"has both modelName (${$(modelName)}) and modelPath (${$(modelPath)}): set only one")
+    require(
+      $(modelName).isEmpty || $(modelPath).isEmpty,
+      s"${getClass.getSimpleName} $uid " +
+        s"has both modelName (${$(modelName)}) and modelPath (${$(modelPath)}): set only one"
+    )
     heldModel.getOrElse {
       if ($(modelName).isEmpty) {
-        throw new IllegalArgumentException(s"${getClass.getSimpleName} $uid has " +
-          "no model: call setModelName, setModelPath or setModel")
+        throw new IllegalArgumentException(
+          s"${getClass.getSimpleName} $uid has " +
+            "no model: call setModelName, setModelPath or setModel"
+        )
       }
       ModelCatalog.lookup(spark, $(modelName))
     }

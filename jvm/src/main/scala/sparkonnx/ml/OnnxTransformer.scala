@@ -15,10 +15,10 @@ import sparkonnx.model.OnnxModel
 import sparkonnx.tensor.ModelBinding
 
 /**
- * Runs an ONNX model as a Spark ML stage, on the same batched `onnx_predict` expression.
- * The model is either registered in the session (`modelName`) or held by the stage
- * (`modelPath`, or `setModel(bytes)`); saving the stage (or a pipeline holding it) writes the
- * model bytes beside its metadata, so a loaded pipeline runs in a fresh session.
+ * Runs an ONNX model as a Spark ML stage, on the same batched `onnx_predict` expression. The model
+ * is either registered in the session (`modelName`) or held by the stage (`modelPath`, or
+ * `setModel(bytes)`); saving the stage (or a pipeline holding it) writes the model bytes beside its
+ * metadata, so a loaded pipeline runs in a fresh session.
  * {{{
  *   val scorer = new OnnxTransformer()
  *     .setModelPath("models/digits.onnx")
@@ -28,7 +28,9 @@ import sparkonnx.tensor.ModelBinding
  * }}}
  */
 class OnnxTransformer(override val uid: String)
-  extends Transformer with OnnxTransformerParams with MLWritable {
+    extends Transformer
+    with OnnxTransformerParams
+    with MLWritable {
 
   def this() = this(Identifiable.randomUID("onnxTransformer"))
 
@@ -65,9 +67,12 @@ class OnnxTransformer(override val uid: String)
     } else {
       val scored = s"__${uid}_outputs"
       val withResults = frame.withColumn(scored, call)
-      targets.zip(outputs).foldLeft(withResults) { case (df, (target, output)) =>
-        df.withColumn(target, asOutput(col(scored).getField(output), frame, output))
-      }.drop(scored)
+      targets
+        .zip(outputs)
+        .foldLeft(withResults) { case (df, (target, output)) =>
+          df.withColumn(target, asOutput(col(scored).getField(output), frame, output))
+        }
+        .drop(scored)
     }
   }
 
@@ -75,7 +80,8 @@ class OnnxTransformer(override val uid: String)
     val spark = SparkSession.active
     val model = modelForSchema(spark)
     val arguments = orderedInputNames(model).map(c =>
-      ModelBinding.Argument(c, schema(c).dataType, foldable = false))
+      ModelBinding.Argument(c, schema(c).dataType, foldable = false)
+    )
     val outputs = fetched(model)
     val binding = ModelBinding.bind(uid, model, arguments, outputs)
     val types = binding.dataType match {
@@ -83,7 +89,8 @@ class OnnxTransformer(override val uid: String)
       case single => Seq(single)
     }
     outputColumns(outputs).zip(types).foldLeft(schema) { case (s, (name, dataType)) =>
-      val finalType = if ($(vectorOutput) && isVectorable(dataType)) SQLDataTypes.VectorType else dataType
+      val finalType =
+        if ($(vectorOutput) && isVectorable(dataType)) SQLDataTypes.VectorType else dataType
       s.add(name, finalType, nullable = true)
     }
   }
@@ -96,12 +103,17 @@ class OnnxTransformer(override val uid: String)
   private def orderedInputNames(model: OnnxModel): Seq[String] =
     if ($(inputNames).isEmpty) $(inputCols).toSeq
     else {
-      require($(inputNames).length == $(inputCols).length,
-        s"OnnxTransformer $uid: inputNames and inputCols must have the same length")
+      require(
+        $(inputNames).length == $(inputCols).length,
+        s"OnnxTransformer $uid: inputNames and inputCols must have the same length"
+      )
       val byInput = $(inputNames).zip($(inputCols)).toMap
       val missing = model.signature.inputs.map(_.name).filterNot(byInput.contains)
-      require(missing.isEmpty, s"OnnxTransformer $uid feeds no column to model input(s) " +
-        s"${missing.mkString(", ")}; inputNames: ${$(inputNames).mkString(", ")}")
+      require(
+        missing.isEmpty,
+        s"OnnxTransformer $uid feeds no column to model input(s) " +
+          s"${missing.mkString(", ")}; inputNames: ${$(inputNames).mkString(", ")}"
+      )
       model.signature.inputs.map(spec => byInput(spec.name))
     }
 
@@ -113,13 +125,16 @@ class OnnxTransformer(override val uid: String)
   private def outputColumns(outputs: Seq[String]): Seq[String] =
     if ($(outputCols).isEmpty) outputs
     else {
-      require($(outputCols).length == outputs.size, s"OnnxTransformer $uid: " +
-        s"${$(outputCols).length} outputCols for ${outputs.size} outputs (${outputs.mkString(", ")})")
+      require(
+        $(outputCols).length == outputs.size,
+        s"OnnxTransformer $uid: " +
+          s"${$(outputCols).length} outputCols for ${outputs.size} outputs (${outputs.mkString(", ")})"
+      )
       $(outputCols).toSeq
     }
 
   private def asOutput(value: Column, frame: DataFrame, output: String): Column =
-    if (!$(vectorOutput)) value
+    if (! $(vectorOutput)) value
     else {
       val dataType = frame.select(value).schema.head.dataType
       if (isVectorable(dataType)) array_to_vector(value) else value
@@ -133,8 +148,8 @@ class OnnxTransformer(override val uid: String)
 }
 
 object OnnxTransformer extends MLReadable[OnnxTransformer] {
-  override def read: MLReader[OnnxTransformer] = new StagePersistence.Reader(
-    classOf[OnnxTransformer].getName, uid => new OnnxTransformer(uid))
+  override def read: MLReader[OnnxTransformer] =
+    new StagePersistence.Reader(classOf[OnnxTransformer].getName, uid => new OnnxTransformer(uid))
 
   override def load(path: String): OnnxTransformer = super.load(path)
 }

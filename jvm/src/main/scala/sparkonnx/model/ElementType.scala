@@ -2,7 +2,7 @@ package sparkonnx.model
 
 /** ONNX tensor element types (`TensorProto.DataType`), by their protobuf code. */
 sealed abstract class ElementType(val code: Int, val onnxName: String, val byteSize: Int)
-  extends Serializable {
+    extends Serializable {
   override def toString: String = onnxName
 }
 
@@ -21,12 +21,27 @@ object ElementType {
   case object UInt32 extends ElementType(12, "uint32", 4)
   case object UInt64 extends ElementType(13, "uint64", 8)
   case object BFloat16 extends ElementType(16, "bfloat16", 2)
+
   /** Anything else: complex numbers, 8-bit floats, 4-bit ints, or a non-tensor value. */
   final case class Other(override val code: Int, description: String)
-    extends ElementType(code, description, -1)
+      extends ElementType(code, description, -1)
 
-  private val known = Seq(Float, UInt8, Int8, UInt16, Int16, Int32, Int64, StringType, Bool,
-    Float16, Double, UInt32, UInt64, BFloat16)
+  private val known = Seq(
+    Float,
+    UInt8,
+    Int8,
+    UInt16,
+    Int16,
+    Int32,
+    Int64,
+    StringType,
+    Bool,
+    Float16,
+    Double,
+    UInt32,
+    UInt64,
+    BFloat16
+  )
 
   def fromCode(code: Int): ElementType =
     known.find(_.code == code).getOrElse(Other(code, s"onnx_type_$code"))

@@ -10,14 +10,14 @@ import sparkonnx.conf.OnnxConf
 import sparkonnx.errors.OnnxErrors
 
 /**
- * The models one SparkSession knows by name. Models come from explicit registration (Python,
- * Scala, Java) or from the configuration `spark.onnx.model.<name>=<path>`, which is loaded on
- * first use and reloaded if the configured path changes.
+ * The models one SparkSession knows by name. Models come from explicit registration (Python, Scala,
+ * Java) or from the configuration `spark.onnx.model.<name>=<path>`, which is loaded on first use
+ * and reloaded if the configured path changes.
  *
  * Names are one case-insensitive namespace, like Spark's functions (whose registry lower-cases
  * names, so a per-model SQL function `FnM` is also `fnm`): `FnM` and `fnm` are the same model,
- * found by any spelling, and shown as it was registered. Every key below is
- * [[ModelRegistry.key]] of a name.
+ * found by any spelling, and shown as it was registered. Every key below is [[ModelRegistry.key]]
+ * of a name.
  */
 final class ModelRegistry {
   import ModelRegistry.{key, Entry}
@@ -27,16 +27,17 @@ final class ModelRegistry {
   private val functions = TrieMap.empty[String, Unit]
 
   /**
-   * Registers `model` as `name`, with default call options (e.g. batchSize) for its calls;
-   * returns the different model it replaced, if any. A different model under the same name in
-   * any case is refused (`ONNX_MODEL_ALREADY_REGISTERED`) unless `replace`; the same model
-   * again only updates its options and spelling. Atomic per registry.
+   * Registers `model` as `name`, with default call options (e.g. batchSize) for its calls; returns
+   * the different model it replaced, if any. A different model under the same name in any case is
+   * refused (`ONNX_MODEL_ALREADY_REGISTERED`) unless `replace`; the same model again only updates
+   * its options and spelling. Atomic per registry.
    */
   def put(
       name: String,
       model: OnnxModel,
       options: Map[String, String] = Map.empty,
-      replace: Boolean = true): Option[OnnxModel] = synchronized {
+      replace: Boolean = true
+  ): Option[OnnxModel] = synchronized {
     val existing = explicit.get(key(name))
     val replaced = existing.map(_.model).filter(_ != model)
     replaced.foreach { old =>
@@ -71,16 +72,17 @@ final class ModelRegistry {
     explicit.get(key(name)).map(_.options).getOrElse(Map.empty)
 
   /**
-   * A model registered explicitly, else the one the configuration names, loaded by `load`.
-   * `conf` reads one setting; `configured` lists the configured model names, for a name
-   * spelled in another case than its setting (`spark.onnx.model.Digits` found as `digits`;
-   * when several settings differ only in case, only their exact spellings find them).
+   * A model registered explicitly, else the one the configuration names, loaded by `load`. `conf`
+   * reads one setting; `configured` lists the configured model names, for a name spelled in another
+   * case than its setting (`spark.onnx.model.Digits` found as `digits`; when several settings
+   * differ only in case, only their exact spellings find them).
    */
   def lookup(
       name: String,
       conf: String => Option[String],
       configured: () => Seq[String],
-      load: (String, String) => OnnxModel): Option[OnnxModel] = {
+      load: (String, String) => OnnxModel
+  ): Option[OnnxModel] = {
     explicit.get(key(name)).map(_.model).orElse {
       val setting = ModelRegistry.configuredKey(name).flatMap(conf).map(name -> _).orElse {
         configured().filter(key(_) == key(name)) match {
@@ -112,11 +114,14 @@ final class ModelRegistry {
   private val replacedModels = new java.util.concurrent.ConcurrentLinkedQueue[OnnxModel]()
 
   /** The configured models replaced since the last call, for their resources to be released. */
-  def takeReplaced(): Seq[OnnxModel] = Iterator.continually(replacedModels.poll())
-    .takeWhile(_ != null).toSeq
+  def takeReplaced(): Seq[OnnxModel] = Iterator
+    .continually(replacedModels.poll())
+    .takeWhile(_ != null)
+    .toSeq
 }
 
 object ModelRegistry {
+
   /** A registered model, under the name as its registration spelled it. */
   private final case class Entry(name: String, model: OnnxModel, options: Map[String, String])
 
@@ -132,35 +137,46 @@ object ModelRegistry {
   def lookup(session: SparkSession, name: String): OnnxModel = {
     val hadoopConf = session.sparkContext.hadoopConfiguration
     // Per-model keys are a pattern, not typed entries (as Spark's spark.sql.catalog.<name>).
-    of(session).lookup(name, key => session.conf.getOption(key), () => configured(session),
-      { (n, path) =>
-        // A value other than the one Spark started with was set at run time (SET, Connect).
-        val startup = session.sparkContext.getConf.getOption(confKey(n))
-        ModelSources.checkConfigured(n, path, startup, hadoopConf)
-        ModelLoader.load(n, path, hadoopConf)
-      }).getOrElse(throw OnnxErrors.modelNotFound(name, names(session)))
+    of(session)
+      .lookup(
+        name,
+        key => session.conf.getOption(key),
+        () => configured(session),
+        { (n, path) =>
+          // A value other than the one Spark started with was set at run time (SET, Connect).
+          val startup = session.sparkContext.getConf.getOption(confKey(n))
+          ModelSources.checkConfigured(n, path, startup, hadoopConf)
+          ModelLoader.load(n, path, hadoopConf)
+        }
+      )
+      .getOrElse(throw OnnxErrors.modelNotFound(name, names(session)))
   }
 
   /**
-   * Names of the models `session` can use: registered ones and configured ones, one per name
-   * in any case (a registered name hides a configured one that differs only in case).
+   * Names of the models `session` can use: registered ones and configured ones, one per name in any
+   * case (a registered name hides a configured one that differs only in case).
    */
   def names(session: SparkSession): Seq[String] = {
     val registered = of(session).explicitNames
     val taken = registered.map(key).toSet
-    (registered ++ configured(session).filterNot(n => taken.contains(key(n))))
-      .distinct.sorted
+    (registered ++ configured(session).filterNot(n => taken.contains(key(n)))).distinct.sorted
   }
 
   private def configured(session: SparkSession): Seq[String] =
-    session.conf.getAll.keys.filter(_.startsWith(ConfPrefix)).map(_.stripPrefix(ConfPrefix))
-      .filterNot(ReservedNames.contains).toSeq
+    session.conf.getAll.keys
+      .filter(_.startsWith(ConfPrefix))
+      .map(_.stripPrefix(ConfPrefix))
+      .filterNot(ReservedNames.contains)
+      .toSeq
 
   def confKey(name: String): String = ConfPrefix + name
 
   /** Names whose key under the prefix is a setting (`spark.onnx.model.allowedRoots`), no model. */
-  lazy val ReservedNames: Set[String] = OnnxConf.entries.map(_.key)
-    .filter(_.startsWith(ConfPrefix)).map(_.stripPrefix(ConfPrefix)).toSet
+  lazy val ReservedNames: Set[String] = OnnxConf.entries
+    .map(_.key)
+    .filter(_.startsWith(ConfPrefix))
+    .map(_.stripPrefix(ConfPrefix))
+    .toSet
 
   /** The key configuring the model `name`, unless that key is a setting. */
   def configuredKey(name: String): Option[String] =
@@ -172,7 +188,9 @@ object ModelRegistry {
   /** Whether some session of the SparkContext `sc` still names `model`. */
   def namedInContext(sc: org.apache.spark.SparkContext, model: OnnxModel): Boolean =
     registries.synchronized {
-      registries.entrySet().toArray(new Array[java.util.Map.Entry[SparkSession, ModelRegistry]](0))
+      registries
+        .entrySet()
+        .toArray(new Array[java.util.Map.Entry[SparkSession, ModelRegistry]](0))
         .exists(e => e.getKey != null && (e.getKey.sparkContext eq sc) && e.getValue.names(model))
     }
 

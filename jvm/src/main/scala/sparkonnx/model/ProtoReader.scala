@@ -7,15 +7,16 @@ import java.nio.charset.StandardCharsets
  * signature without generated classes or a protobuf dependency on the executors.
  *
  * Every length and varint is checked against the bytes, and messages nest at most
- * [[ProtoReader.MaxDepth]] deep (the limit protobuf itself, and so ONNX Runtime, parses to):
- * a crafted model with types or subgraphs nested thousands deep is refused with
- * [[InvalidProtobuf]], never a `StackOverflowError` in the readers that recurse into it.
+ * [[ProtoReader.MaxDepth]] deep (the limit protobuf itself, and so ONNX Runtime, parses to): a
+ * crafted model with types or subgraphs nested thousands deep is refused with [[InvalidProtobuf]],
+ * never a `StackOverflowError` in the readers that recurse into it.
  */
 private[model] final class ProtoReader private (
     bytes: Array[Byte],
     start: Int,
     end: Int,
-    val depth: Int) {
+    val depth: Int
+) {
   private var pos = start
 
   def this(bytes: Array[Byte]) = this(bytes, 0, bytes.length, 0)
@@ -47,8 +48,8 @@ private[model] final class ProtoReader private (
   }
 
   /**
-   * The body of a length-delimited field, as a reader over just those bytes, one level deeper;
-   * more than [[ProtoReader.MaxDepth]] levels are refused.
+   * The body of a length-delimited field, as a reader over just those bytes, one level deeper; more
+   * than [[ProtoReader.MaxDepth]] levels are refused.
    */
   def readMessage(): ProtoReader = {
     if (depth >= ProtoReader.MaxDepth) {
@@ -90,13 +91,14 @@ private[model] final class ProtoReader private (
 }
 
 private[model] object ProtoReader {
+
   /**
-   * How deep messages may nest below the model: protobuf's default recursion limit, beyond
-   * which ONNX Runtime cannot parse a model either (a sequence type is two levels per `seq`,
-   * a subgraph three: graph, node, attribute).
+   * How deep messages may nest below the model: protobuf's default recursion limit, beyond which
+   * ONNX Runtime cannot parse a model either (a sequence type is two levels per `seq`, a subgraph
+   * three: graph, node, attribute).
    */
   val MaxDepth = 100
 }
 
 private[model] final class InvalidProtobuf(reason: String)
-  extends IllegalArgumentException(s"not a readable protobuf message: $reason")
+    extends IllegalArgumentException(s"not a readable protobuf message: $reason")

@@ -3,16 +3,16 @@ package sparkonnx.model
 import scala.collection.mutable
 
 /**
- * Reads a model's signature from ONNX protobuf bytes (field numbers from onnx/onnx.proto).
- * Graph inputs that are also initializers are weights, not inputs, as ONNX Runtime treats them.
+ * Reads a model's signature from ONNX protobuf bytes (field numbers from onnx/onnx.proto). Graph
+ * inputs that are also initializers are weights, not inputs, as ONNX Runtime treats them.
  *
  * It also lists every external data file the model names, wherever the tensor sits: graph
  * initializers and sparse initializers, tensors in node attributes (`Constant` values, and any
  * other tensor-valued attribute), the subgraphs of `If` / `Loop` / `Scan` (and any other
- * graph-valued attribute) at every depth, model-local functions and training graphs. ONNX
- * Runtime opens each of those files by the path written in the model, so every one of them must
- * be checked ([[ExternalData]]). Nesting is bounded by [[ProtoReader.MaxDepth]], so the readers
- * below may recurse.
+ * graph-valued attribute) at every depth, model-local functions and training graphs. ONNX Runtime
+ * opens each of those files by the path written in the model, so every one of them must be checked
+ * ([[ExternalData]]). Nesting is bounded by [[ProtoReader.MaxDepth]], so the readers below may
+ * recurse.
  */
 private[model] object SignatureReader {
 
@@ -44,8 +44,15 @@ private[model] object SignatureReader {
     if (irVersion <= 0) throw new IllegalArgumentException("the model has no IR version")
     val inputs = parts.inputs.filterNot(spec => parts.initializers.contains(spec.name))
     if (parts.outputs.isEmpty) throw new IllegalArgumentException("the graph has no outputs")
-    ModelSignature(inputs.toSeq, parts.outputs.toSeq, opsets.toMap, producer, irVersion,
-      metadata.toMap, external.locations.distinct.toSeq)
+    ModelSignature(
+      inputs.toSeq,
+      parts.outputs.toSeq,
+      opsets.toMap,
+      producer,
+      irVersion,
+      metadata.toMap,
+      external.locations.distinct.toSeq
+    )
   }
 
   private final class GraphParts {
@@ -101,9 +108,9 @@ private[model] object SignatureReader {
   }
 
   /**
-   * AttributeProto: t = 5, g = 6, tensors = 10, graphs = 11, sparse_tensor = 22,
-   * sparse_tensors = 23 (a `Constant`'s value is `t` or `sparse_tensor`; `If`, `Loop` and
-   * `Scan` hold their bodies in `g`).
+   * AttributeProto: t = 5, g = 6, tensors = 10, graphs = 11, sparse_tensor = 22, sparse_tensors =
+   * 23 (a `Constant`'s value is `t` or `sparse_tensor`; `If`, `Loop` and `Scan` hold their bodies
+   * in `g`).
    */
   private def scanAttribute(attribute: ProtoReader, external: ExternalRefs): Unit = {
     while (attribute.hasMore) {
@@ -165,9 +172,9 @@ private[model] object SignatureReader {
   }
 
   /**
-   * TensorProto: name = 8, external_data = 13 (entries; "location" names the file),
-   * data_location = 14 (1 = EXTERNAL). Every location is recorded, whatever data_location says;
-   * a tensor stored externally that names no file is not a valid model.
+   * TensorProto: name = 8, external_data = 13 (entries; "location" names the file), data_location =
+   * 14 (1 = EXTERNAL). Every location is recorded, whatever data_location says; a tensor stored
+   * externally that names no file is not a valid model.
    */
   private def readTensor(tensor: ProtoReader, external: ExternalRefs): String = {
     var name = ""
@@ -188,7 +195,8 @@ private[model] object SignatureReader {
     }
     if (stored == 1L && !located) {
       throw new IllegalArgumentException(
-        s"tensor '$name' is stored in external data but names no location")
+        s"tensor '$name' is stored in external data but names no location"
+      )
     }
     name
   }
@@ -289,8 +297,8 @@ private[model] object SignatureReader {
   }
 
   /**
-   * TensorShapeProto: dim = 1, each with dim_value = 1 or dim_param = 2 (symbolic). A dim is
-   * (its size, or -1 when dynamic; its symbolic name, or "" when it has none).
+   * TensorShapeProto: dim = 1, each with dim_value = 1 or dim_param = 2 (symbolic). A dim is (its
+   * size, or -1 when dynamic; its symbolic name, or "" when it has none).
    */
   private def readShape(shape: ProtoReader): Seq[(Long, String)] = {
     val dims = mutable.ArrayBuffer.empty[(Long, String)]

@@ -5,6 +5,7 @@ package sparkonnx.model
  * Classifiers converted with a ZipMap (skl2onnx's default) output `seq(map(int64, float))`.
  */
 sealed trait ValueKind extends Serializable {
+
   /** The value's type as ONNX writes it, with `element` as the innermost element type. */
   def describe(element: ElementType, shape: String): String
 }

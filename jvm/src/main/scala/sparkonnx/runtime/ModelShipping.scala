@@ -18,11 +18,12 @@ import sparkonnx.model.{LocalFileSource, ModelBytesSource, OnnxModel}
  */
 object ModelShipping {
   private val broadcasts = Collections.synchronizedMap(
-    new WeakHashMap[SparkContext, TrieMap[String, Broadcast[Array[Byte]]]]())
+    new WeakHashMap[SparkContext, TrieMap[String, Broadcast[Array[Byte]]]]()
+  )
 
   /**
-   * Where executors get `model`: its file, for a model whose weights live beside it, or a
-   * broadcast made on the driver when a task first needs it.
+   * Where executors get `model`: its file, for a model whose weights live beside it, or a broadcast
+   * made on the driver when a task first needs it.
    */
   def source(model: OnnxModel): ModelBytesSource = model.localFile match {
     case Some(file) => LocalFileSource(file)
@@ -42,12 +43,13 @@ object ModelShipping {
     broadcasts.synchronized(Option(broadcasts.get(sc)).map(_.size).getOrElse(0))
 
   /**
-   * Destroys the broadcast of the model `sha256` in `sc`, if any: a model unregistered or
-   * replaced stops pinning its bytes in the driver and executors. Running queries that still
-   * use it fail their next read of it, so callers release only models nothing names any more.
+   * Destroys the broadcast of the model `sha256` in `sc`, if any: a model unregistered or replaced
+   * stops pinning its bytes in the driver and executors. Running queries that still use it fail
+   * their next read of it, so callers release only models nothing names any more.
    */
   def release(sc: SparkContext, sha256: String): Unit =
-    Option(broadcasts.synchronized(broadcasts.get(sc))).flatMap(_.remove(sha256))
+    Option(broadcasts.synchronized(broadcasts.get(sc)))
+      .flatMap(_.remove(sha256))
       .foreach(_.destroy())
 }
 

@@ -3,8 +3,8 @@ package sparkonnx.runtime
 import java.util.concurrent.atomic.AtomicLong
 
 /**
- * Counts native ONNX Runtime objects made and closed in this JVM: a leak shows as a gap between
- * the two, long before it shows in RSS (ORT's memory is invisible to the JVM heap).
+ * Counts native ONNX Runtime objects made and closed in this JVM: a leak shows as a gap between the
+ * two, long before it shows in RSS (ORT's memory is invisible to the JVM heap).
  */
 object NativeCounters {
   private val tensorsOpened = new AtomicLong()

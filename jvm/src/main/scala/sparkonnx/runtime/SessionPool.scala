@@ -10,9 +10,9 @@ import sparkonnx.conf.OnnxConf
 
 /**
  * One `OrtSession` per (model SHA-256, options) per JVM, created on first use and shared by all
- * task threads: `OrtSession.run` is thread-safe. Users hold a [[SessionLease]] while they run;
- * when the cached models' total size passes the byte budget, the least recently used sessions
- * nobody holds are closed. Everything left is closed when the JVM exits.
+ * task threads: `OrtSession.run` is thread-safe. Users hold a [[SessionLease]] while they run; when
+ * the cached models' total size passes the byte budget, the least recently used sessions nobody
+ * holds are closed. Everything left is closed when the JVM exits.
  */
 object SessionPool {
   private final case class Key(identity: String, options: SessionOptions)
@@ -47,16 +47,17 @@ object SessionPool {
 
   /**
    * Leases the session for the model `identity`, creating it from `bytes()` (or from the file
-   * `path`, for a model with external data) if this JVM has none: the bytes are only fetched
-   * (e.g. from a broadcast) when a session must be built. `sizeBytes` is what the model
-   * counts against the budget (its own files for a model with external data).
+   * `path`, for a model with external data) if this JVM has none: the bytes are only fetched (e.g.
+   * from a broadcast) when a session must be built. `sizeBytes` is what the model counts against
+   * the budget (its own files for a model with external data).
    */
   def lease(
       identity: String,
       options: SessionOptions,
       bytes: () => Array[Byte],
       path: Option[String] = None,
-      sizeBytes: Long = -1L): SessionLease = {
+      sizeBytes: Long = -1L
+  ): SessionLease = {
     val key = Key(identity, options)
     leases.incrementAndGet()
     val entry = synchronized(entries.get(key).map(take).orNull)
@@ -77,15 +78,19 @@ object SessionPool {
       key: Key,
       bytes: () => Array[Byte],
       path: Option[String],
-      sizeBytes: Long): Entry = {
+      sizeBytes: Long
+  ): Entry = {
     val ortOptions = key.options.toOrt
     // A model with external data opens by path, so ORT finds its weight files beside it.
-    val (session, size) = try path match {
-      case Some(file) => (environment.createSession(file, ortOptions), sizeBytes)
-      case None =>
-        val model = bytes()
-        (environment.createSession(model, ortOptions), model.length.toLong)
-    } finally ortOptions.close()
+    val (session, size) =
+      try
+        path match {
+          case Some(file) => (environment.createSession(file, ortOptions), sizeBytes)
+          case None =>
+            val model = bytes()
+            (environment.createSession(model, ortOptions), model.length.toLong)
+        }
+      finally ortOptions.close()
     synchronized {
       entries.get(key) match {
         case Some(winner) =>
@@ -158,13 +163,14 @@ object SessionPool {
 
 /** A session in use; `close()` hands it back to the pool. Not thread-safe: one per task. */
 final class SessionLease private[runtime] (val session: OrtSession, onRelease: () => Unit)
-  extends AutoCloseable {
+    extends AutoCloseable {
   private var released = false
 
   /** Runs the session, counting the call. */
   def run(
       feed: java.util.Map[String, ai.onnxruntime.OnnxTensor],
-      outputs: java.util.Set[String]): OrtSession.Result = {
+      outputs: java.util.Set[String]
+  ): OrtSession.Result = {
     SessionPool.countRun()
     session.run(feed, outputs)
   }

@@ -8,15 +8,15 @@ import org.apache.spark.sql.types.{ArrayType, DataType}
 import org.apache.spark.unsafe.Platform
 
 /**
- * (Nested) arrays, flattened row-major. Innermost arrays whose elements Spark stores exactly
- * as the tensor does are copied as one block; others go element by element through `writer`.
- * A null element anywhere is an error naming the column.
+ * (Nested) arrays, flattened row-major. Innermost arrays whose elements Spark stores exactly as the
+ * tensor does are copied as one block; others go element by element through `writer`. A null
+ * element anywhere is an error naming the column.
  */
 private[tensor] final class ArrayLayout(
     context: InputContext,
     columnType: DataType,
-    writer: ElementWriter)
-  extends RowLayout {
+    writer: ElementWriter
+) extends RowLayout {
 
   private val (leaf, levels) = TypeMapping.leafAndDepth(columnType)
   private val elementSize = context.spec.elementType.byteSize
@@ -37,7 +37,8 @@ private[tensor] final class ArrayLayout(
       values: Array[Any],
       rows: Int,
       buffer: ByteBuffer,
-      direct: DirectBuffer): Unit = {
+      direct: DirectBuffer
+  ): Unit = {
     var r = 0
     while (r < rows) {
       writeArray(values(r).asInstanceOf[ArrayData], levels, buffer, direct)
@@ -67,16 +68,19 @@ private[tensor] final class ArrayLayout(
       array: ArrayData,
       level: Int,
       buffer: ByteBuffer,
-      direct: DirectBuffer): Unit = {
+      direct: DirectBuffer
+  ): Unit = {
     val n = array.numElements()
     var i = 0
     if (level == 1) {
       if (mayHoldNulls && ArrayLayout.hasNullElement(array, n)) throw context.nullInArray
       array match {
         case unsafe: UnsafeArrayData if bulkCopy =>
-          direct.copyFrom(unsafe.getBaseObject,
+          direct.copyFrom(
+            unsafe.getBaseObject,
             unsafe.getBaseOffset + UnsafeArrayData.calculateHeaderPortionInBytes(n),
-            n * elementSize)
+            n * elementSize
+          )
         case _ =>
           while (i < n) { writer.write(array, i, buffer); i += 1 }
       }
@@ -127,15 +131,19 @@ private[tensor] final class ArrayLayout(
 
 /** Thrown by `dims` for a non-rectangular value; the encoder turns it into the row's error. */
 private[tensor] final class RaggedArray(val level: Int)
-  extends RuntimeException(s"arrays at nesting level ${level + 1} differ in length", null, false,
-    false)
+    extends RuntimeException(
+      s"arrays at nesting level ${level + 1} differ in length",
+      null,
+      false,
+      false
+    )
 
 private object ArrayLayout {
 
   /**
    * Whether any of the `n` elements is null. Columns read from Parquet or Arrow are declared
-   * nullable even when no element is null, so this runs for every row: an `UnsafeArrayData`
-   * answers a word (64 elements) at a time from its null bits, which follow the 8-byte count.
+   * nullable even when no element is null, so this runs for every row: an `UnsafeArrayData` answers
+   * a word (64 elements) at a time from its null bits, which follow the 8-byte count.
    */
   def hasNullElement(array: ArrayData, n: Int): Boolean = array match {
     case unsafe: UnsafeArrayData =>

@@ -25,9 +25,9 @@ sealed trait OutputSplit extends Serializable
 object OutputSplit {
 
   /**
-   * Row `r` of a run is index `r` along `axis`. `named` when the axis carries the inputs'
-   * batch name; otherwise (an unnamed or differently named dynamic dim, a fixed one matching a
-   * fixed batch) it is only assumed, and checked against a run of one row (see BatchScorer).
+   * Row `r` of a run is index `r` along `axis`. `named` when the axis carries the inputs' batch
+   * name; otherwise (an unnamed or differently named dynamic dim, a fixed one matching a fixed
+   * batch) it is only assumed, and checked against a run of one row (see BatchScorer).
    */
   final case class PerRow(axis: Int, named: Boolean = false) extends OutputSplit
 
@@ -37,15 +37,16 @@ object OutputSplit {
 
 /**
  * The row <-> tensor contract of one call (docs/tensors.md): for every input, whether rows are
- * stacked along a batch axis (and which) or the argument is one constant tensor; for every
- * output, the axis to split rows along; and the fixed batch size, if the model fixes one.
+ * stacked along a batch axis (and which) or the argument is one constant tensor; for every output,
+ * the axis to split rows along; and the fixed batch size, if the model fixes one.
  */
 final case class BatchContract(
     inputs: Seq[InputFeed],
     constant: Seq[Boolean],
     outputs: Seq[OutputSplit],
     fixedBatch: Option[Int],
-    wholeCall: Boolean)
+    wholeCall: Boolean
+)
 
 object BatchContract {
 
@@ -53,16 +54,17 @@ object BatchContract {
   final case class Argument(column: String, foldable: Boolean)
 
   /**
-   * Decides the contract of `model`'s `inputs` fed by `arguments` (same order), fetching
-   * `outputs`; throws the analysis error that says what to do when the batched contract does
-   * not fit. In whole-call mode every row is one complete run: nothing is split or stacked.
+   * Decides the contract of `model`'s `inputs` fed by `arguments` (same order), fetching `outputs`;
+   * throws the analysis error that says what to do when the batched contract does not fit. In
+   * whole-call mode every row is one complete run: nothing is split or stacked.
    */
   def decide(
       model: String,
       inputs: Seq[TensorSpec],
       arguments: Seq[Argument],
       outputs: Seq[TensorSpec],
-      wholeCall: Boolean): BatchContract = {
+      wholeCall: Boolean
+  ): BatchContract = {
     // Values no Spark column or result can hold are refused before any contract is drawn.
     inputs.foreach { input =>
       if (!input.isTensor) throw OnnxErrors.unsupportedTensorType(model, "input", input)
@@ -79,8 +81,13 @@ object BatchContract {
           throw OnnxErrors.unsupportedTensorType(model, "output", output)
         }
       }
-      BatchContract(inputs.map(i => InputFeed.Whole(i.shape)), inputs.map(_ => false),
-        outputs.map(_ => OutputSplit.Whole), None, wholeCall = true)
+      BatchContract(
+        inputs.map(i => InputFeed.Whole(i.shape)),
+        inputs.map(_ => false),
+        outputs.map(_ => OutputSplit.Whole),
+        None,
+        wholeCall = true
+      )
     } else batched(model, inputs, arguments, outputs)
   }
 
@@ -95,10 +102,14 @@ object BatchContract {
       model: String,
       inputs: Seq[TensorSpec],
       arguments: Seq[Argument],
-      outputs: Seq[TensorSpec]): BatchContract = {
+      outputs: Seq[TensorSpec]
+  ): BatchContract = {
     // Symbolic names that lead some input: the batch dim, wherever else it appears.
-    val batchNames = inputs.filter(i => i.shapeKnown && i.rank > 0).map(_.dimName(0))
-      .filter(_.nonEmpty).toSet
+    val batchNames = inputs
+      .filter(i => i.shapeKnown && i.rank > 0)
+      .map(_.dimName(0))
+      .filter(_.nonEmpty)
+      .toSet
     val roles = inputs.zip(arguments).map { case (input, argument) =>
       if (!input.shapeKnown) {
         throw OnnxErrors.batchAxisAmbiguous(model, input, "the model declares no shape for it")
@@ -108,8 +119,12 @@ object BatchContract {
         if (!argument.foldable) throw OnnxErrors.inputNotConstant(model, input, argument.column)
         Const
       } else if (named.size > 1) {
-        throw OnnxErrors.batchAxisAmbiguous(model, input, s"dims ${named.mkString(" and ")} " +
-          s"both carry a batch name (${named.map(input.dimName).distinct.mkString(", ")})")
+        throw OnnxErrors.batchAxisAmbiguous(
+          model,
+          input,
+          s"dims ${named.mkString(" and ")} " +
+            s"both carry a batch name (${named.map(input.dimName).distinct.mkString(", ")})"
+        )
       } else if (named.size == 1) {
         Dynamic(named.head)
       } else if (input.shape.head < 0) {
@@ -131,22 +146,32 @@ object BatchContract {
       case role => role
     }
     if (!settled.exists(_ != Const)) {
-      throw OnnxErrors.noRowInput(model,
+      throw OnnxErrors.noRowInput(
+        model,
         if (inputs.isEmpty) "it has no inputs"
-        else "every input is a scalar or takes a constant")
+        else "every input is a scalar or takes a constant"
+      )
     }
     val dynamic = inputs.zip(settled).collect { case (input, Dynamic(_)) => input }
     val fixed = inputs.zip(settled).collect { case (input, Fixed(size)) => (input, size) }
     if (dynamic.nonEmpty && fixed.nonEmpty) {
       val (input, size) = fixed.head
-      throw OnnxErrors.batchAxisAmbiguous(model, input, s"its leading dim is fixed at $size " +
-        s"while the batch dim of input '${dynamic.head.name}' " +
-        s"(${dynamic.head.namedShapeString}) is dynamic")
+      throw OnnxErrors.batchAxisAmbiguous(
+        model,
+        input,
+        s"its leading dim is fixed at $size " +
+          s"while the batch dim of input '${dynamic.head.name}' " +
+          s"(${dynamic.head.namedShapeString}) is dynamic"
+      )
     }
     fixed.map(_._2).distinct match {
       case Seq(_, _, _*) =>
-        throw OnnxErrors.batchAxisAmbiguous(model, fixed.head._1, "the inputs fix different " +
-          s"batch sizes (${fixed.map { case (i, n) => s"${i.name}: $n" }.mkString(", ")})")
+        throw OnnxErrors.batchAxisAmbiguous(
+          model,
+          fixed.head._1,
+          "the inputs fix different " +
+            s"batch sizes (${fixed.map { case (i, n) => s"${i.name}: $n" }.mkString(", ")})"
+        )
       case _ =>
     }
     val fixedBatch = fixed.headOption.map(_._2.toInt)
@@ -164,7 +189,8 @@ object BatchContract {
       model: String,
       output: TensorSpec,
       batchNames: Set[String],
-      fixedBatch: Option[Int]): OutputSplit = {
+      fixedBatch: Option[Int]
+  ): OutputSplit = {
     def refuse(reason: String) = OnnxErrors.outputNotPerRow(model, output, reason)
     output.kind match {
       // A sequence of maps (a ZipMap) holds one map per row, by construction.
@@ -179,8 +205,10 @@ object BatchContract {
         else if (fixedBatch.contains(output.shape.head.toInt)) OutputSplit.PerRow(0)
         else {
           val batch = fixedBatch.map(n => s"fixed at $n").getOrElse("dynamic")
-          throw refuse(s"its leading dim is fixed at ${output.shape.head} while the batch is " +
-            batch)
+          throw refuse(
+            s"its leading dim is fixed at ${output.shape.head} while the batch is " +
+              batch
+          )
         }
     }
   }

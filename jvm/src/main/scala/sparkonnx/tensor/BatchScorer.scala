@@ -8,18 +8,15 @@ import sparkonnx.model.ModelBytesSource
 import sparkonnx.runtime.{NativeCounters, SessionLease, SessionOptions, SessionPool}
 
 /**
- * Runs one bound model for one task. Rows are appended one at a time, straight from the
- * caller's row into reused direct buffers; a run takes the rows appended since the last one
- * (all of one value shape: the caller runs before a row of another shape joins) and returns
- * one result per row. Constant inputs are encoded once and fed to every run. Every tensor and
- * result is closed before a run returns, the constants when the scorer closes.
- * Not thread-safe: one per task (the session underneath is shared and thread-safe).
+ * Runs one bound model for one task. Rows are appended one at a time, straight from the caller's
+ * row into reused direct buffers; a run takes the rows appended since the last one (all of one
+ * value shape: the caller runs before a row of another shape joins) and returns one result per row.
+ * Constant inputs are encoded once and fed to every run. Every tensor and result is closed before a
+ * run returns, the constants when the scorer closes. Not thread-safe: one per task (the session
+ * underneath is shared and thread-safe).
  */
-final class BatchScorer private (
-    binding: ModelBinding,
-    lease: SessionLease,
-    constants: Array[Any])
-  extends AutoCloseable {
+final class BatchScorer private (binding: ModelBinding, lease: SessionLease, constants: Array[Any])
+    extends AutoCloseable {
 
   private val encoders = binding.encoders.toArray
   private val decoders = binding.decoders.toArray
@@ -144,10 +141,11 @@ final class BatchScorer private (
       }
       batchesRun += 1
       scored
-    } finally made.forEach { tensor =>
-      tensor.close()
-      NativeCounters.tensorClosed()
-    }
+    } finally
+      made.forEach { tensor =>
+        tensor.close()
+        NativeCounters.tensorClosed()
+      }
   }
 
   // Outputs whose batch axis the signature only suggests (an unnamed dynamic dim) are checked:
@@ -168,7 +166,8 @@ final class BatchScorer private (
       env: ai.onnxruntime.OrtEnvironment,
       batchFeed: java.util.Map[String, OnnxTensor],
       batched: Array[Any],
-      row: Int): Unit = {
+      row: Int
+  ): Unit = {
     val feed = new java.util.HashMap[String, OnnxTensor](batchFeed)
     val made = new java.util.ArrayList[OnnxTensor]()
     try {
@@ -180,15 +179,20 @@ final class BatchScorer private (
       }
       val result = run(feed)
       NativeCounters.resultOpened()
-      val alone = try decodeAll(result, 1, 1) finally {
-        result.close()
-        NativeCounters.resultClosed()
-      }
+      val alone =
+        try decodeAll(result, 1, 1)
+        finally {
+          result.close()
+          NativeCounters.resultClosed()
+        }
       assumed.foreach { o =>
         val (batchedRow, aloneRow) =
           if (decoders.length == 1) (batched(row), alone(0))
-          else (batched(row).asInstanceOf[GenericInternalRow].values(o),
-            alone(0).asInstanceOf[GenericInternalRow].values(o))
+          else
+            (
+              batched(row).asInstanceOf[GenericInternalRow].values(o),
+              alone(0).asInstanceOf[GenericInternalRow].values(o)
+            )
         if (!RowValues.agree(decoders(o).dataType, batchedRow, aloneRow)) {
           val axis = binding.contract.outputs(o) match {
             case OutputSplit.PerRow(a, _) => a
@@ -197,10 +201,11 @@ final class BatchScorer private (
           throw OnnxErrors.outputMixesRows(binding.modelName, decoders(o).spec.name, axis)
         }
       }
-    } finally made.forEach { tensor =>
-      tensor.close()
-      NativeCounters.tensorClosed()
-    }
+    } finally
+      made.forEach { tensor =>
+        tensor.close()
+        NativeCounters.tensorClosed()
+      }
   }
 
   /** The constant inputs' tensors, encoded once for every run of this scorer. */
@@ -227,9 +232,11 @@ final class BatchScorer private (
 
   private def decodeAll(result: OrtSession.Result, rows: Int, runRows: Int): Array[Any] = {
     val columns = decoders.map { decoder =>
-      val value = result.get(decoder.spec.name).orElseThrow(() =>
-        OnnxErrors.outputShapeMismatch(binding.modelName, decoder.spec.name, "(missing)",
-          rows, 0))
+      val value = result
+        .get(decoder.spec.name)
+        .orElseThrow(() =>
+          OnnxErrors.outputShapeMismatch(binding.modelName, decoder.spec.name, "(missing)", rows, 0)
+        )
       val decoded = decoder.decode(value, runRows)
       if (runRows == rows) decoded else decoded.take(rows)
     }
@@ -264,10 +271,17 @@ object BatchScorer {
       binding: ModelBinding,
       source: ModelBytesSource,
       options: SessionOptions,
-      constants: Array[Any]): BatchScorer = {
+      constants: Array[Any]
+  ): BatchScorer = {
     val lease =
-      try SessionPool.lease(binding.model.identity, options, () => source.bytes(), source.path,
-        binding.model.sizeBytes)
+      try
+        SessionPool.lease(
+          binding.model.identity,
+          options,
+          () => source.bytes(),
+          source.path,
+          binding.model.sizeBytes
+        )
       catch {
         // Building the session on an executor: a custom-op library that will not load, say.
         case e: OrtException => throw OnnxErrors.runtimeFailure(binding.modelName, e)

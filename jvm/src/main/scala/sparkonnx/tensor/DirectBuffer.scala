@@ -5,8 +5,8 @@ import java.nio.{ByteBuffer, ByteOrder}
 import org.apache.spark.unsafe.Platform
 
 /**
- * A native-order direct buffer reused batch after batch by one task; it grows, never shrinks.
- * ONNX Runtime reads a direct buffer in place, so a tensor made over it costs no copy.
+ * A native-order direct buffer reused batch after batch by one task; it grows, never shrinks. ONNX
+ * Runtime reads a direct buffer in place, so a tensor made over it costs no copy.
  */
 private[tensor] final class DirectBuffer {
   private var buffer: ByteBuffer = ByteBuffer.allocateDirect(0)
@@ -15,7 +15,8 @@ private[tensor] final class DirectBuffer {
   /** The buffer cleared and sized for `bytes` bytes. */
   def reset(bytes: Int): ByteBuffer = {
     if (buffer.capacity() < bytes) {
-      buffer = ByteBuffer.allocateDirect(math.max(bytes, buffer.capacity() * 3 / 2))
+      buffer = ByteBuffer
+        .allocateDirect(math.max(bytes, buffer.capacity() * 3 / 2))
         .order(ByteOrder.nativeOrder())
       address = Platform.getDirectBufferAddress(buffer)
     }
@@ -31,7 +32,8 @@ private[tensor] final class DirectBuffer {
   def extend(offset: Int, bytes: Int): ByteBuffer = {
     val needed = offset + bytes
     if (buffer.capacity() < needed) {
-      val grown = ByteBuffer.allocateDirect(math.max(needed, buffer.capacity() * 3 / 2))
+      val grown = ByteBuffer
+        .allocateDirect(math.max(needed, buffer.capacity() * 3 / 2))
         .order(ByteOrder.nativeOrder())
       val grownAddress = Platform.getDirectBufferAddress(grown)
       Platform.copyMemory(null, address, null, grownAddress, offset.toLong)

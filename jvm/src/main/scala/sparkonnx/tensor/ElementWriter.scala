@@ -8,9 +8,9 @@ import org.apache.spark.sql.types._
 import sparkonnx.model.ElementType
 
 /**
- * Writes one element, read from a Spark container (an array or a row) at an ordinal, into a
- * tensor buffer as `element`. Chosen once per input at analysis time, so the per-element
- * path is a single virtual call with no type dispatch and no boxing.
+ * Writes one element, read from a Spark container (an array or a row) at an ordinal, into a tensor
+ * buffer as `element`. Chosen once per input at analysis time, so the per-element path is a single
+ * virtual call with no type dispatch and no boxing.
  */
 private[tensor] trait ElementWriter extends Serializable {
   def write(from: SpecializedGetters, ordinal: Int, to: ByteBuffer): Unit

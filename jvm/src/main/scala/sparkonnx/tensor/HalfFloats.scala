@@ -1,10 +1,10 @@
 package sparkonnx.tensor
 
 /**
- * IEEE binary16 (`float16`) and bfloat16 conversions. Java 17 has no `Float.floatToFloat16`
- * (it came in Java 20), so rounding is done here: round to nearest, ties to even, straight from
- * the double's bits (going through float first would round twice and can be off by one ulp),
- * with overflow to infinity, subnormals, signed zeros and NaN (kept quiet) as the formats define.
+ * IEEE binary16 (`float16`) and bfloat16 conversions. Java 17 has no `Float.floatToFloat16` (it
+ * came in Java 20), so rounding is done here: round to nearest, ties to even, straight from the
+ * double's bits (going through float first would round twice and can be off by one ulp), with
+ * overflow to infinity, subnormals, signed zeros and NaN (kept quiet) as the formats define.
  */
 object HalfFloats {
 
@@ -34,8 +34,8 @@ object HalfFloats {
   def fromBFloat16(bits: Short): Float = java.lang.Float.intBitsToFloat((bits & 0xffff) << 16)
 
   /**
-   * Rounds a double to a binary format with the given exponent and mantissa widths, returned
-   * as its bit pattern (sign, exponent, mantissa).
+   * Rounds a double to a binary format with the given exponent and mantissa widths, returned as its
+   * bit pattern (sign, exponent, mantissa).
    */
   private def narrow(value: Double, exponentBits: Int, mantissaBits: Int): Short = {
     val bits = java.lang.Double.doubleToRawLongBits(value)
@@ -45,8 +45,10 @@ object HalfFloats {
     val bias = (1 << (exponentBits - 1)) - 1
     val infinity = ((1 << exponentBits) - 1) << mantissaBits
     if (exponent == 0x7ff) {
-      val payload = if (mantissa == 0) 0 else
-        (1 << (mantissaBits - 1)) | (mantissa >>> (52 - mantissaBits)).toInt
+      val payload =
+        if (mantissa == 0) 0
+        else
+          (1 << (mantissaBits - 1)) | (mantissa >>> (52 - mantissaBits)).toInt
       return (sign | infinity | payload).toShort
     }
     // Double subnormals are far below the smallest subnormal of either format.

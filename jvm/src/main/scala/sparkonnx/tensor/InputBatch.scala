@@ -5,9 +5,9 @@ import java.nio.ByteBuffer
 import org.apache.spark.unsafe.Platform
 
 /**
- * The rows of one input appended since the last run, all of one value shape: their elements
- * back to back in a reused direct buffer (or, for strings, an array), row after row.
- * Not thread-safe: one per task and input.
+ * The rows of one input appended since the last run, all of one value shape: their elements back to
+ * back in a reused direct buffer (or, for strings, an array), row after row. Not thread-safe: one
+ * per task and input.
  */
 private[tensor] final class InputBatch {
   val buffer = new DirectBuffer
@@ -82,8 +82,8 @@ private[tensor] final class InputBatch {
 
   /**
    * The rows' bytes laid out for a tensor whose batch axis has `outer` elements' worth of dims
-   * before it: as appended when `outer` is 1, else each row's `outer` blocks moved so that
-   * block `a` of row `r` sits at `(a * rows + r)` (the batch axis inside the tensor).
+   * before it: as appended when `outer` is 1, else each row's `outer` blocks moved so that block
+   * `a` of row `r` sits at `(a * rows + r)` (the batch axis inside the tensor).
    */
   def bytesAlong(outer: Int, runRows: Int, elementSize: Int): ByteBuffer = {
     val total = runRows * elementsPerRow * elementSize
@@ -95,8 +95,12 @@ private[tensor] final class InputBatch {
       while (r < runRows) {
         var a = 0
         while (a < outer) {
-          buffer.copyTo(moved, r * elementsPerRow * elementSize + a * block,
-            (a * runRows + r) * block, block)
+          buffer.copyTo(
+            moved,
+            r * elementsPerRow * elementSize + a * block,
+            (a * runRows + r) * block,
+            block
+          )
           a += 1
         }
         r += 1
@@ -129,8 +133,13 @@ private[tensor] final class InputBatch {
       while (r < runRows) {
         var a = 0
         while (a < outer) {
-          System.arraycopy(strings, r * elementsPerRow + a * block, out,
-            (a * runRows + r) * block, block)
+          System.arraycopy(
+            strings,
+            r * elementsPerRow + a * block,
+            out,
+            (a * runRows + r) * block,
+            block
+          )
           a += 1
         }
         r += 1

@@ -9,11 +9,11 @@ import sparkonnx.errors.OnnxErrors
 import sparkonnx.model.{ElementType, TensorSpec}
 
 /**
- * Turns the values of one column into the tensor for one model input, row by row as rows
- * arrive. A value is a scalar, (nested) arrays, a byte string or an ML vector (see
- * [[RowLayout]]); its dims must fill the feed's `valueDims` (docs/tensors.md): nested arrays
- * rectangular and matching, or a flat array reshaped to static dims. Built at analysis time: a
- * column that cannot feed the input fails there.
+ * Turns the values of one column into the tensor for one model input, row by row as rows arrive. A
+ * value is a scalar, (nested) arrays, a byte string or an ML vector (see [[RowLayout]]); its dims
+ * must fill the feed's `valueDims` (docs/tensors.md): nested arrays rectangular and matching, or a
+ * flat array reshaped to static dims. Built at analysis time: a column that cannot feed the input
+ * fails there.
  */
 final class InputEncoder(
     model: String,
@@ -21,8 +21,8 @@ final class InputEncoder(
     val spec: TensorSpec,
     columnType: DataType,
     val feed: InputFeed,
-    constant: Boolean = false)
-  extends Serializable {
+    constant: Boolean = false
+) extends Serializable {
 
   private val context = InputContext(model, column, spec)
 
@@ -33,18 +33,26 @@ final class InputEncoder(
 
   private val valueDims: Array[Long] = feed.valueDims.toArray
 
-  private val layout: RowLayout = RowLayout.choose(context, columnType)
+  private val layout: RowLayout = RowLayout
+    .choose(context, columnType)
     .filter(fits)
-    .getOrElse(throw OnnxErrors.inputTypeMismatch(model, spec, column,
-      columnType.simpleString, TypeMapping.describeFeeds(spec.elementType)))
+    .getOrElse(
+      throw OnnxErrors.inputTypeMismatch(
+        model,
+        spec,
+        column,
+        columnType.simpleString,
+        TypeMapping.describeFeeds(spec.elementType)
+      )
+    )
 
   /** Whether values of `layout` can fill the value dims at all (deeper arrays cannot). */
   private def fits(layout: RowLayout): Boolean =
     !spec.shapeKnown || (if (layout.depth == 0 && !layout.isInstanceOf[ScalarLayout]) {
-      valueDims.nonEmpty
-    } else if (layout.depth == 0) {
-      valueDims.forall(d => d == 1 || d < 0)
-    } else valueDims.nonEmpty)
+                           valueDims.nonEmpty
+                         } else if (layout.depth == 0) {
+                           valueDims.forall(d => d == 1 || d < 0)
+                         } else valueDims.nonEmpty)
 
   val isString: Boolean = spec.elementType == ElementType.StringType
   private val elementSize = spec.elementType.byteSize
@@ -55,24 +63,39 @@ final class InputEncoder(
       if (!spec.shapeKnown) "a value of any shape"
       else if (valueDims.isEmpty) "a scalar"
       else if (valueDims.forall(_ >= 0) && layout.depth <= 1) s"${valueDims.product} elements"
-      else s"an array of shape ${valueDims.map(d => if (d < 0) "?" else d.toString)
-        .mkString("[", ",", "]")}"
+      else
+        s"an array of shape ${valueDims
+            .map(d => if (d < 0) "?" else d.toString)
+            .mkString("[", ",", "]")}"
     if (constant) s"$what (one constant for the whole run)"
-    else feed match {
-      case InputFeed.PerRow(_, _) => s"$what per row"
-      case InputFeed.Whole(_) => s"$what per row (its full tensor)"
-    }
+    else
+      feed match {
+        case InputFeed.PerRow(_, _) => s"$what per row"
+        case InputFeed.Whole(_) => s"$what per row (its full tensor)"
+      }
   }
 
   /** The full dims of one row's value (no batch axis), or that row's error. */
   def shapeOf(value: Any): Array[Long] = {
-    val dims = try layout.dims(value) catch {
-      case r: RaggedArray => throw context.shapeMismatch(expected,
-        s"a ragged array (arrays of different lengths at nesting level ${r.level + 1})")
-    }
-    if (!spec.shapeKnown) dims else ValueShape.fit(dims, valueDims, layout.depth == 0 &&
-      layout.isInstanceOf[ScalarLayout]).getOrElse(
-      throw context.shapeMismatch(expected, ValueShape.describe(dims, layout.depth)))
+    val dims =
+      try layout.dims(value)
+      catch {
+        case r: RaggedArray =>
+          throw context.shapeMismatch(
+            expected,
+            s"a ragged array (arrays of different lengths at nesting level ${r.level + 1})"
+          )
+      }
+    if (!spec.shapeKnown) dims
+    else
+      ValueShape
+        .fit(
+          dims,
+          valueDims,
+          layout.depth == 0 &&
+            layout.isInstanceOf[ScalarLayout]
+        )
+        .getOrElse(throw context.shapeMismatch(expected, ValueShape.describe(dims, layout.depth)))
   }
 
   /** Elements in a value of `shape`; too large a value is that row's error. */
@@ -80,8 +103,11 @@ final class InputEncoder(
     val count = shape.product
     val bytes = count * math.max(elementSize, 1)
     if (count < 0 || bytes > InputEncoder.MaxValueBytes) {
-      throw context.shapeMismatch(expected, s"${count} elements (over the " +
-        s"${InputEncoder.MaxValueBytes >> 20} MiB a single value may take)")
+      throw context.shapeMismatch(
+        expected,
+        s"${count} elements (over the " +
+          s"${InputEncoder.MaxValueBytes >> 20} MiB a single value may take)"
+      )
     }
     count.toInt
   }
@@ -102,7 +128,8 @@ final class InputEncoder(
   def rowBytes(batch: InputBatch): Long = batch.elementsPerRow.toLong * math.max(elementSize, 0)
 
   private def appendStrings(value: Any, batch: InputBatch): Unit = layout match {
-    case arrays: ArrayLayout => arrays.foreachLeafArray(value) { array =>
+    case arrays: ArrayLayout =>
+      arrays.foreachLeafArray(value) { array =>
         var i = 0
         while (i < array.numElements()) {
           if (array.isNullAt(i)) throw context.nullInArray
@@ -115,8 +142,8 @@ final class InputEncoder(
 
   /**
    * The tensor over the `batch.rows` rows appended, padded with copies of the last row up to
-   * `runRows` (a fixed batch size). Per-row feeds stack the rows along their batch axis; a
-   * whole feed is the one value itself. `batch` must stay untouched until the tensor is closed.
+   * `runRows` (a fixed batch size). Per-row feeds stack the rows along their batch axis; a whole
+   * feed is the one value itself. `batch` must stay untouched until the tensor is closed.
    */
   def tensor(env: OrtEnvironment, batch: InputBatch, runRows: Int): OnnxTensor = {
     batch.padTo(runRows, elementSize)

@@ -10,11 +10,11 @@ import sparkonnx.model.{ElementType, TensorSpec, ValueKind}
 
 /**
  * A `seq(map(k, v))` output, one map per row: what classifiers converted with a ZipMap give
- * (`{class: probability}`). Each becomes a Spark map, its keys sorted so that equal results
- * compare equal (ORT hands the maps over as Java hash maps).
+ * (`{class: probability}`). Each becomes a Spark map, its keys sorted so that equal results compare
+ * equal (ORT hands the maps over as Java hash maps).
  */
 private[tensor] final class MapSequenceDecoder(model: String, val spec: TensorSpec)
-  extends OutputDecoder {
+    extends OutputDecoder {
 
   private val keyElement = spec.kind match {
     case ValueKind.SequenceOf(ValueKind.MapOf(key)) => key
@@ -56,7 +56,8 @@ private[tensor] final class MapSequenceDecoder(model: String, val spec: TensorSp
     }
     new ArrayBasedMapData(
       new GenericArrayData(sorted.map(e => toSparkValue(e.getKey))),
-      new GenericArrayData(sorted.map(e => toSparkValue(e.getValue))))
+      new GenericArrayData(sorted.map(e => toSparkValue(e.getValue)))
+    )
   }
 
   /** Boxed Java numbers are already what Spark's generic arrays hold; strings are not. */

@@ -7,8 +7,8 @@ import sparkonnx.model.{OnnxModel, TensorSpec}
 
 /**
  * A model bound to the Spark types of the arguments that feed it: the row <-> tensor contract
- * ([[BatchContract]]), one encoder per input, one decoder per fetched output, and the result
- * type. Pure: binding reads the signature only, so analysis can do it as often as it likes;
+ * ([[BatchContract]]), one encoder per input, one decoder per fetched output, and the result type.
+ * Pure: binding reads the signature only, so analysis can do it as often as it likes;
  * [[BatchScorer.open]] runs a binding on executors.
  */
 final class ModelBinding private (
@@ -16,8 +16,8 @@ final class ModelBinding private (
     val model: OnnxModel,
     private[tensor] val encoders: Seq[InputEncoder],
     private[tensor] val decoders: Seq[OutputDecoder],
-    val contract: BatchContract)
-  extends Serializable {
+    val contract: BatchContract
+) extends Serializable {
 
   /** One output: its own type. Several: a struct with a field per output, in model order. */
   val dataType: DataType =
@@ -36,17 +36,17 @@ final class ModelBinding private (
   def inputs: Seq[TensorSpec] = encoders.map(_.spec)
 
   /**
-   * Bytes one row takes in the input tensors when every per-row input's value has static dims
-   * (e.g. an image's 3x224x224 floats); None when a dynamic dim makes it depend on the data.
+   * Bytes one row takes in the input tensors when every per-row input's value has static dims (e.g.
+   * an image's 3x224x224 floats); None when a dynamic dim makes it depend on the data.
    */
   val inputBytesPerRow: Option[Long] = {
-    val sizes = encoders.zipWithIndex.filterNot { case (_, i) => isConstant(i) }.map {
-      case (e, _) =>
+    val sizes =
+      encoders.zipWithIndex.filterNot { case (_, i) => isConstant(i) }.map { case (e, _) =>
         val dims = e.feed.valueDims
         if (e.spec.shapeKnown && dims.forall(_ >= 0)) {
           Some(dims.product * math.max(e.spec.elementType.byteSize, 1))
         } else None
-    }
+      }
     if (sizes.forall(_.isDefined)) Some(sizes.flatten.sum) else None
   }
 
@@ -61,7 +61,8 @@ final class ModelBinding private (
   }
 
   override def equals(other: Any): Boolean = other match {
-    case that: ModelBinding => modelName == that.modelName && model == that.model &&
+    case that: ModelBinding =>
+      modelName == that.modelName && model == that.model &&
       decoders.map(_.spec) == that.decoders.map(_.spec) && contract == that.contract &&
       encoders.map(_.spec) == that.encoders.map(_.spec)
     case _ => false
@@ -78,26 +79,38 @@ object ModelBinding {
   final case class Argument(column: String, dataType: DataType, foldable: Boolean)
 
   /**
-   * Binds `model` to `arguments` in model input order, fetching `outputs` (all when empty),
-   * batched or one whole run per row. Throws the analysis error that names the model, input
-   * and column on any mismatch, or that says what to do when the batched contract cannot fit.
+   * Binds `model` to `arguments` in model input order, fetching `outputs` (all when empty), batched
+   * or one whole run per row. Throws the analysis error that names the model, input and column on
+   * any mismatch, or that says what to do when the batched contract cannot fit.
    */
   def bind(
       modelName: String,
       model: OnnxModel,
       arguments: Seq[Argument],
       outputs: Seq[String] = Nil,
-      wholeCall: Boolean = false): ModelBinding = {
+      wholeCall: Boolean = false
+  ): ModelBinding = {
     val inputs = model.signature.inputs
     if (arguments.size != inputs.size) {
       throw OnnxErrors.wrongNumInputs(modelName, inputs, arguments.size)
     }
     val fetched = selectOutputs(modelName, model.signature.outputs, outputs)
-    val contract = BatchContract.decide(modelName, inputs,
-      arguments.map(a => BatchContract.Argument(a.column, a.foldable)), fetched, wholeCall)
+    val contract = BatchContract.decide(
+      modelName,
+      inputs,
+      arguments.map(a => BatchContract.Argument(a.column, a.foldable)),
+      fetched,
+      wholeCall
+    )
     val encoders = inputs.indices.map { i =>
-      new InputEncoder(modelName, arguments(i).column, inputs(i), arguments(i).dataType,
-        contract.inputs(i), contract.constant(i))
+      new InputEncoder(
+        modelName,
+        arguments(i).column,
+        inputs(i),
+        arguments(i).dataType,
+        contract.inputs(i),
+        contract.constant(i)
+      )
     }
     val decoders = fetched.zip(contract.outputs).map { case (spec, split) =>
       OutputDecoder(modelName, spec, split)
@@ -108,10 +121,13 @@ object ModelBinding {
   private def selectOutputs(
       modelName: String,
       all: Seq[TensorSpec],
-      wanted: Seq[String]): Seq[TensorSpec] =
+      wanted: Seq[String]
+  ): Seq[TensorSpec] =
     if (wanted.isEmpty) all
-    else wanted.map { name =>
-      all.find(_.name == name).getOrElse(
-        throw OnnxErrors.unknownOutput(modelName, name, all.map(_.name)))
-    }
+    else
+      wanted.map { name =>
+        all
+          .find(_.name == name)
+          .getOrElse(throw OnnxErrors.unknownOutput(modelName, name, all.map(_.name)))
+      }
 }

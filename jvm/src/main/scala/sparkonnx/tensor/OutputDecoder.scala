@@ -7,8 +7,8 @@ import sparkonnx.errors.OnnxErrors
 import sparkonnx.model.{TensorSpec, ValueKind}
 
 /**
- * Splits one output value of a batch into per-row Spark values. The Spark type is fixed at
- * analysis time from the output's declared type.
+ * Splits one output value of a batch into per-row Spark values. The Spark type is fixed at analysis
+ * time from the output's declared type.
  */
 trait OutputDecoder extends Serializable {
   def spec: TensorSpec
@@ -24,10 +24,10 @@ object OutputDecoder {
   /** The decoder for `spec`, or the analysis error saying its type is not supported. */
   def apply(model: String, spec: TensorSpec, split: OutputSplit): OutputDecoder =
     (spec.kind, split) match {
-    case (ValueKind.Tensor, _) => new TensorDecoder(model, spec, split)
-    case (ValueKind.SequenceOf(ValueKind.MapOf(_)), OutputSplit.PerRow(_, _)) =>
-      new MapSequenceDecoder(model, spec)
-    // A bare map or a sequence of tensors is one value for the whole batch, not one per row.
-    case _ => throw OnnxErrors.unsupportedTensorType(model, "output", spec)
+      case (ValueKind.Tensor, _) => new TensorDecoder(model, spec, split)
+      case (ValueKind.SequenceOf(ValueKind.MapOf(_)), OutputSplit.PerRow(_, _)) =>
+        new MapSequenceDecoder(model, spec)
+      // A bare map or a sequence of tensors is one value for the whole batch, not one per row.
+      case _ => throw OnnxErrors.unsupportedTensorType(model, "output", spec)
     }
 }

@@ -21,9 +21,9 @@ private[tensor] final case class InputContext(model: String, column: String, spe
 }
 
 /**
- * How one row's value of a column becomes a run of tensor elements: a scalar, (nested) arrays,
- * a byte string or an ML vector. Chosen once per input at analysis time, so reading a batch
- * does no type dispatch.
+ * How one row's value of a column becomes a run of tensor elements: a scalar, (nested) arrays, a
+ * byte string or an ML vector. Chosen once per input at analysis time, so reading a batch does no
+ * type dispatch.
  */
 private[tensor] trait RowLayout extends Serializable {
 
@@ -31,8 +31,8 @@ private[tensor] trait RowLayout extends Serializable {
   def depth: Int
 
   /**
-   * The dims of one row's value, outermost first (one per array level; a byte string or a
-   * vector is one dim): checked to be rectangular, else the row's error is thrown.
+   * The dims of one row's value, outermost first (one per array level; a byte string or a vector is
+   * one dim): checked to be rectangular, else the row's error is thrown.
    */
   def dims(value: Any): Array[Long]
 
@@ -77,7 +77,8 @@ private[tensor] final class ScalarLayout(writer: ElementWriter) extends RowLayou
       values: Array[Any],
       rows: Int,
       buffer: ByteBuffer,
-      direct: DirectBuffer): Unit = {
+      direct: DirectBuffer
+  ): Unit = {
     val column = new GenericArrayData(values)
     var r = 0
     while (r < rows) { writer.write(column, r, buffer); r += 1 }
@@ -98,7 +99,8 @@ private[tensor] object BinaryLayout extends RowLayout {
       values: Array[Any],
       rows: Int,
       buffer: ByteBuffer,
-      direct: DirectBuffer): Unit = {
+      direct: DirectBuffer
+  ): Unit = {
     var r = 0
     while (r < rows) {
       val bytes = values(r).asInstanceOf[Array[Byte]]

@@ -23,8 +23,11 @@ private[tensor] object RowValues {
       }
     case (struct: StructType, x: InternalRow, y: InternalRow) =>
       struct.fields.indices.forall { i =>
-        agree(struct.fields(i).dataType, x.get(i, struct.fields(i).dataType),
-          y.get(i, struct.fields(i).dataType))
+        agree(
+          struct.fields(i).dataType,
+          x.get(i, struct.fields(i).dataType),
+          y.get(i, struct.fields(i).dataType)
+        )
       }
     case _ => a == b
   }

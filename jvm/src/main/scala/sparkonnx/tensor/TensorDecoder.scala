@@ -11,15 +11,16 @@ import sparkonnx.errors.OnnxErrors
 import sparkonnx.model.{ElementType, TensorSpec}
 
 /**
- * Splits one output tensor of a run into per-row Spark values along its batch axis: a `[N]`
- * tensor gives a scalar per row, `[N,k]` an array, deeper tensors nested arrays. In whole-call
- * mode the whole tensor is the row's value (a scalar for rank 0). The Spark type is fixed at
- * analysis time by the declared rank and element type.
+ * Splits one output tensor of a run into per-row Spark values along its batch axis: a `[N]` tensor
+ * gives a scalar per row, `[N,k]` an array, deeper tensors nested arrays. In whole-call mode the
+ * whole tensor is the row's value (a scalar for rank 0). The Spark type is fixed at analysis time
+ * by the declared rank and element type.
  */
 private[tensor] final class TensorDecoder(model: String, val spec: TensorSpec, split: OutputSplit)
-  extends OutputDecoder {
+    extends OutputDecoder {
 
-  private val leaf: DataType = TypeMapping.outputLeaf(spec.elementType)
+  private val leaf: DataType = TypeMapping
+    .outputLeaf(spec.elementType)
     .filter(_ => spec.shapeKnown)
     .getOrElse(throw OnnxErrors.unsupportedTensorType(model, "output", spec))
 
@@ -38,26 +39,44 @@ private[tensor] final class TensorDecoder(model: String, val spec: TensorSpec, s
     split match {
       case OutputSplit.PerRow(axis, _) =>
         if (shape.length != spec.rank || shape(axis) != rows) {
-          throw OnnxErrors.outputShapeMismatch(model, spec.name, shape.mkString("[", ",", "]"),
-            rows, axis)
+          throw OnnxErrors.outputShapeMismatch(
+            model,
+            spec.name,
+            shape.mkString("[", ",", "]"),
+            rows,
+            axis
+          )
         }
-        decodeRows(tensor, rows, shape.patch(axis, Nil, 1).map(_.toInt),
-          shape.take(axis).product.toInt)
+        decodeRows(
+          tensor,
+          rows,
+          shape.patch(axis, Nil, 1).map(_.toInt),
+          shape.take(axis).product.toInt
+        )
       case OutputSplit.Whole =>
         if (shape.length != spec.rank) {
-          throw OnnxErrors.outputShapeMismatch(model, spec.name, shape.mkString("[", ",", "]"),
-            1, -1)
+          throw OnnxErrors.outputShapeMismatch(
+            model,
+            spec.name,
+            shape.mkString("[", ",", "]"),
+            1,
+            -1
+          )
         }
         decodeRows(tensor, 1, shape.map(_.toInt), 1)
     }
   }
 
   /**
-   * `rows` values of dims `rowDims` from `tensor`, whose batch axis has `outer` elements'
-   * worth of dims before it (1 when it leads).
+   * `rows` values of dims `rowDims` from `tensor`, whose batch axis has `outer` elements' worth of
+   * dims before it (1 when it leads).
    */
-  private def decodeRows(tensor: OnnxTensor, rows: Int, rowDims: Array[Int], outer: Int)
-      : Array[Any] = {
+  private def decodeRows(
+      tensor: OnnxTensor,
+      rows: Int,
+      rowDims: Array[Int],
+      outer: Int
+  ): Array[Any] = {
     val perRow = rowDims.product
     val total = rows * perRow
     val out = new Array[Any](rows)
@@ -118,13 +137,18 @@ private[tensor] final class TensorDecoder(model: String, val spec: TensorSpec, s
       element: Int => Any,
       baseOffset: Int,
       elementSize: Int,
-      data: AnyRef): Unit = {
+      data: AnyRef
+  ): Unit = {
     def slice(start: Int, dims: Array[Int]): ArrayData = {
       val length = dims(0)
       if (dims.length == 1) {
         if (elementSize > 0) {
-          UnsafeArrayData.fromPrimitiveArray(data, baseOffset + start * elementSize, length,
-            elementSize)
+          UnsafeArrayData.fromPrimitiveArray(
+            data,
+            baseOffset + start * elementSize,
+            length,
+            elementSize
+          )
         } else {
           new GenericArrayData(Array.tabulate[Any](length)(i => element(start + i)))
         }
@@ -145,7 +169,8 @@ private[tensor] final class TensorDecoder(model: String, val spec: TensorSpec, s
     val flat = new Array[UTF8String](size)
     var next = 0
     def walk(v: Any): Unit = v match {
-      case strings: Array[String] => strings.foreach { s =>
+      case strings: Array[String] =>
+        strings.foreach { s =>
           flat(next) = UTF8String.fromString(s); next += 1
         }
       case nested: Array[_] => nested.foreach(walk)
@@ -163,14 +188,15 @@ private[tensor] final class TensorDecoder(model: String, val spec: TensorSpec, s
 private object TensorDecoder {
 
   /**
-   * `data` reordered so each row's elements are contiguous: the batch axis had `outer`
-   * elements' worth of dims before it, so block `a` of row `r` sat at `(a * rows + r)`.
+   * `data` reordered so each row's elements are contiguous: the batch axis had `outer` elements'
+   * worth of dims before it, so block `a` of row `r` sat at `(a * rows + r)`.
    */
   def batchFirst[A <: AnyRef](data: A, rows: Int, perRow: Int, outer: Int): A =
     if (outer <= 1 || rows == 0) data
     else {
-      val moved = java.lang.reflect.Array.newInstance(data.getClass.getComponentType,
-        rows * perRow).asInstanceOf[A]
+      val moved = java.lang.reflect.Array
+        .newInstance(data.getClass.getComponentType, rows * perRow)
+        .asInstanceOf[A]
       val block = perRow / outer
       var r = 0
       while (r < rows) {

@@ -8,10 +8,10 @@ import sparkonnx.model.ElementType
 object TypeMapping {
 
   /**
-   * Spark leaf types (of scalars and arrays) that convert to `element` without surprises.
-   * Widening only, plus the double → float narrowing every float model needs (Spark's default
-   * fractional is double), the same for the half-precision floats, and signed integers into
-   * uint8, whose values are checked to be 0..255 as rows are read.
+   * Spark leaf types (of scalars and arrays) that convert to `element` without surprises. Widening
+   * only, plus the double → float narrowing every float model needs (Spark's default fractional is
+   * double), the same for the half-precision floats, and signed integers into uint8, whose values
+   * are checked to be 0..255 as rows are read.
    */
   def feeds(element: ElementType): Seq[DataType] = element match {
     case ElementType.Float => Seq(FloatType, DoubleType, ByteType, ShortType, IntegerType)
@@ -36,8 +36,8 @@ object TypeMapping {
   def binaryFeeds(element: ElementType): Boolean = element == ElementType.UInt8
 
   /**
-   * Spark ML's vector type (and the older `mllib` one, stored the same way). Matched by class
-   * name so that spark-mllib stays optional on the classpath of spark-sql-only applications.
+   * Spark ML's vector type (and the older `mllib` one, stored the same way). Matched by class name
+   * so that spark-mllib stays optional on the classpath of spark-sql-only applications.
    */
   def isVector(dataType: DataType): Boolean = dataType match {
     case udt: UserDefinedType[_] => VectorUdtClasses.contains(udt.getClass.getName)
@@ -68,7 +68,8 @@ object TypeMapping {
   def sameLayout(leaf: DataType, element: ElementType): Boolean = (leaf, element) match {
     case (FloatType, ElementType.Float) | (DoubleType, ElementType.Double) |
         (LongType, ElementType.Int64) | (IntegerType, ElementType.Int32) |
-        (ShortType, ElementType.Int16) | (ByteType, ElementType.Int8) => true
+        (ShortType, ElementType.Int16) | (ByteType, ElementType.Int8) =>
+      true
     case _ => false
   }
 

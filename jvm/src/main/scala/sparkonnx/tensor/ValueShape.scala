@@ -1,11 +1,11 @@
 package sparkonnx.tensor
 
 /**
- * How a row's value fills the dims an input expects of it (docs/tensors.md, "What a row
- * holds"): nested arrays as deep as the dims must match them dim by dim; shallower arrays
- * fill the leading dims one to one and their innermost arrays the rest, reshaped row-major
- * (a flat array into static dims, or into one dynamic dim the static ones divide); a scalar
- * fills dims of size 1. Anything else is refused: a shape is never guessed.
+ * How a row's value fills the dims an input expects of it (docs/tensors.md, "What a row holds"):
+ * nested arrays as deep as the dims must match them dim by dim; shallower arrays fill the leading
+ * dims one to one and their innermost arrays the rest, reshaped row-major (a flat array into static
+ * dims, or into one dynamic dim the static ones divide); a scalar fills dims of size 1. Anything
+ * else is refused: a shape is never guessed.
  */
 private[tensor] object ValueShape {
 

@@ -10,11 +10,11 @@ import sparkonnx.model.ElementType
 
 /**
  * Spark ML vectors, read through `VectorUDT.sqlType`'s layout (type: 0 sparse, 1 dense; size;
- * indices; values) so no ML class is touched. Dense values feeding a double input are copied
- * as one block; sparse vectors are written densely: zeros, then their values at their indices.
+ * indices; values) so no ML class is touched. Dense values feeding a double input are copied as one
+ * block; sparse vectors are written densely: zeros, then their values at their indices.
  */
 private[tensor] final class VectorLayout(context: InputContext, writer: ElementWriter)
-  extends RowLayout {
+    extends RowLayout {
 
   private val elementSize = context.spec.elementType.byteSize
   private val bulkCopy = context.spec.elementType == ElementType.Double
@@ -23,15 +23,17 @@ private[tensor] final class VectorLayout(context: InputContext, writer: ElementW
 
   override def dims(value: Any): Array[Long] = {
     val vector = value.asInstanceOf[InternalRow]
-    Array((if (isDense(vector)) vector.getArray(Values).numElements() else vector.getInt(Size))
-      .toLong)
+    Array(
+      (if (isDense(vector)) vector.getArray(Values).numElements() else vector.getInt(Size)).toLong
+    )
   }
 
   override def writeRows(
       values: Array[Any],
       rows: Int,
       buffer: ByteBuffer,
-      direct: DirectBuffer): Unit = {
+      direct: DirectBuffer
+  ): Unit = {
     var r = 0
     while (r < rows) {
       val vector = values(r).asInstanceOf[InternalRow]
@@ -45,8 +47,11 @@ private[tensor] final class VectorLayout(context: InputContext, writer: ElementW
     val n = array.numElements()
     array match {
       case unsafe: UnsafeArrayData if bulkCopy =>
-        direct.copyFrom(unsafe.getBaseObject,
-          unsafe.getBaseOffset + UnsafeArrayData.calculateHeaderPortionInBytes(n), n * 8)
+        direct.copyFrom(
+          unsafe.getBaseObject,
+          unsafe.getBaseOffset + UnsafeArrayData.calculateHeaderPortionInBytes(n),
+          n * 8
+        )
       case _ =>
         var i = 0
         while (i < n) { writer.write(array, i, buffer); i += 1 }

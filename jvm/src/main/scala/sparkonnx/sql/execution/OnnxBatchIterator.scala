@@ -11,16 +11,16 @@ import sparkonnx.sql.functions.OnnxPredict
 import sparkonnx.tensor.BatchScorer
 
 /**
- * The per-partition loop of [[OnnxEvalExec]]: reads up to the largest batch size of rows,
- * appends each call's inputs to its scorer as the row arrives (straight from the child's row:
- * the kept rows hold only the columns the output passes on), runs a call whenever its batch is
- * full, reaches `maxBytes`, or the next row's value shape differs (images of other sizes,
- * texts of other lengths: consecutive runs of equal shape), and emits pass-through columns ++
- * results in input order. A row with a null input gets null.
+ * The per-partition loop of [[OnnxEvalExec]]: reads up to the largest batch size of rows, appends
+ * each call's inputs to its scorer as the row arrives (straight from the child's row: the kept rows
+ * hold only the columns the output passes on), runs a call whenever its batch is full, reaches
+ * `maxBytes`, or the next row's value shape differs (images of other sizes, texts of other lengths:
+ * consecutive runs of equal shape), and emits pass-through columns ++ results in input order. A row
+ * with a null input gets null.
  *
- * `try_onnx_predict` calls keep whole rows, so a row that cannot be encoded is nulled on the
- * spot and a batch whose run fails is rescored row by row. Scorers (and the sessions they
- * lease, and their buffers) are made on the first row and live until the task completes.
+ * `try_onnx_predict` calls keep whole rows, so a row that cannot be encoded is nulled on the spot
+ * and a batch whose run fails is rescored row by row. Scorers (and the sessions they lease, and
+ * their buffers) are made on the first row and live until the task completes.
  */
 private[execution] final class OnnxBatchIterator(
     input: Iterator[InternalRow],
@@ -30,8 +30,8 @@ private[execution] final class OnnxBatchIterator(
     batchSizes: Seq[Int],
     maxBytes: Long,
     sources: Seq[ModelBytesSource],
-    metrics: OnnxEvalMetrics)
-  extends Iterator[InternalRow] {
+    metrics: OnnxEvalMetrics
+) extends Iterator[InternalRow] {
 
   private val capacity = batchSizes.max
   private val failFast = calls.forall(_.failOnError)
@@ -107,15 +107,15 @@ private[execution] final class OnnxBatchIterator(
   private def scorer(c: Int): BatchScorer = {
     if (scorers(c) == null) {
       val call = calls(c)
-      scorers(c) = BatchScorer.open(call.binding, sources(c), call.sessionOptions.forCurrentTask,
-        constants(c))
+      scorers(c) =
+        BatchScorer.open(call.binding, sources(c), call.sessionOptions.forCurrentTask, constants(c))
     }
     scorers(c)
   }
 
   /**
-   * Appends `row`'s inputs to call `c`'s batch, running it first when the row's value shapes
-   * differ from the batch's, and after when the batch is full: a null input gives null.
+   * Appends `row`'s inputs to call `c`'s batch, running it first when the row's value shapes differ
+   * from the batch's, and after when the batch is full: a null input gives null.
    */
   private def append(c: Int, row: InternalRow, arguments: Array[Expression]): Unit = {
     results(c)(filled) = null
@@ -166,7 +166,8 @@ private[execution] final class OnnxBatchIterator(
       val arguments = keptInputs(c)
       var a = 0
       while (a < arguments.length) {
-        values(a) = if (calls(c).binding.isConstant(a)) constants(c)(a)
+        values(a) =
+          if (calls(c).binding.isConstant(a)) constants(c)(a)
           else arguments(a).eval(rows(r))
         a += 1
       }

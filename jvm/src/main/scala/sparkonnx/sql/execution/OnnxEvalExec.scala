@@ -11,8 +11,8 @@ import sparkonnx.model.ModelBytesSource
 import sparkonnx.sql.functions.OnnxPredict
 
 /**
- * Scores `calls` a batch at a time: pulls rows from the child, appends each call's inputs to
- * its batch, runs the model once per batch, and appends the results, the way Spark's
+ * Scores `calls` a batch at a time: pulls rows from the child, appends each call's inputs to its
+ * batch, runs the model once per batch, and appends the results, the way Spark's
  * `BatchEvalPythonExec` runs Python UDFs. Sessions come from the executor's shared pool, the
  * model's bytes from `sources`. Outputs the `passThrough` child columns and the results.
  */
@@ -23,8 +23,8 @@ case class OnnxEvalExec(
     child: SparkPlan,
     batchSizes: Seq[Int],
     batchMaxBytes: Long,
-    sources: Seq[ModelBytesSource])
-  extends UnaryExecNode {
+    sources: Seq[ModelBytesSource]
+) extends UnaryExecNode {
 
   override def output: Seq[Attribute] = passThrough ++ resultAttrs
 
@@ -37,7 +37,8 @@ case class OnnxEvalExec(
     "numOutputRows" -> SQLMetrics.createMetric(sparkContext, "number of output rows"),
     "numBatches" -> SQLMetrics.createMetric(sparkContext, "number of ONNX Runtime runs"),
     "ortTime" -> SQLMetrics.createNanoTimingMetric(sparkContext, "time in ONNX Runtime"),
-    "convertTime" -> SQLMetrics.createNanoTimingMetric(sparkContext, "time converting tensors"))
+    "convertTime" -> SQLMetrics.createNanoTimingMetric(sparkContext, "time converting tensors")
+  )
 
   override def simpleString(maxFields: Int): String = {
     val described = calls.zip(batchSizes).map { case (call, size) =>
@@ -52,11 +53,23 @@ case class OnnxEvalExec(
     val childOutput = child.output
     val outputAttributes = output
     val (calls, sizes, maxBytes, sources) = (this.calls, batchSizes, batchMaxBytes, this.sources)
-    val metrics = OnnxEvalMetrics(longMetric("numOutputRows"), longMetric("numBatches"),
-      longMetric("ortTime"), longMetric("convertTime"))
+    val metrics = OnnxEvalMetrics(
+      longMetric("numOutputRows"),
+      longMetric("numBatches"),
+      longMetric("ortTime"),
+      longMetric("convertTime")
+    )
     child.execute().mapPartitions { rows =>
-      new OnnxBatchIterator(rows, childOutput, calls, outputAttributes, sizes, maxBytes,
-        sources, metrics)
+      new OnnxBatchIterator(
+        rows,
+        childOutput,
+        calls,
+        outputAttributes,
+        sizes,
+        maxBytes,
+        sources,
+        metrics
+      )
     }
   }
 
@@ -68,4 +81,5 @@ private[execution] final case class OnnxEvalMetrics(
     outputRows: SQLMetric,
     batches: SQLMetric,
     ortNanos: SQLMetric,
-    convertNanos: SQLMetric)
+    convertNanos: SQLMetric
+)

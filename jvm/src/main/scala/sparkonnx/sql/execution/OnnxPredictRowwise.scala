@@ -16,11 +16,12 @@ import sparkonnx.tensor.BatchScorer
 
 /**
  * A call scored one row at a time, in the physical plan only, where batching cannot keep the
- * query's meaning (inside a lambda, a conditional branch, on aggregated values). Each task
- * reuses one scorer, and with it its session lease and buffers, for all its rows.
+ * query's meaning (inside a lambda, a conditional branch, on aggregated values). Each task reuses
+ * one scorer, and with it its session lease and buffers, for all its rows.
  */
 case class OnnxPredictRowwise(call: OnnxPredict, source: ModelBytesSource)
-  extends Expression with CodegenFallback {
+    extends Expression
+    with CodegenFallback {
 
   override def children: Seq[Expression] = call.children
 
@@ -48,7 +49,8 @@ case class OnnxPredictRowwise(call: OnnxPredict, source: ModelBytesSource)
     val context = TaskContext.get()
     if (context == null) {
       val scorer = open()
-      try score(scorer, values) finally scorer.close()
+      try score(scorer, values)
+      finally scorer.close()
     } else score(scorerOf(context), values)
   }
 
@@ -78,6 +80,7 @@ case class OnnxPredictRowwise(call: OnnxPredict, source: ModelBytesSource)
   }
 
   override protected def withNewChildrenInternal(
-      newChildren: IndexedSeq[Expression]): OnnxPredictRowwise =
+      newChildren: IndexedSeq[Expression]
+  ): OnnxPredictRowwise =
     copy(call = call.withNewChildren(newChildren).asInstanceOf[OnnxPredict])
 }

@@ -8,13 +8,14 @@ import sparkonnx.errors.OnnxErrors
 import sparkonnx.conf.OnnxConf
 
 /**
- * Options of one call, given as a trailing constant `map<string,string>`:
- * `onnx_predict('m', x, map('batchSize', '64', 'outputs', 'probabilities'))`.
+ * Options of one call, given as a trailing constant `map<string,string>`: `onnx_predict('m', x,
+ * map('batchSize', '64', 'outputs', 'probabilities'))`.
  */
 final case class CallOptions(
     batchSize: Option[Int] = None,
     outputs: Seq[String] = Nil,
-    wholeCall: Boolean = false)
+    wholeCall: Boolean = false
+)
 
 object CallOptions {
   val Names: Seq[String] = Seq("batchSize", "outputs", "wholeCall")
@@ -43,7 +44,8 @@ object CallOptions {
         OnnxErrors.invalidOption(function, key, value, reason, Names)
       key match {
         case "batchSize" =>
-          val size = value.trim.toIntOption.filter(v => v >= 1 && v <= OnnxConf.MaxBatchSize)
+          val size = value.trim.toIntOption
+            .filter(v => v >= 1 && v <= OnnxConf.MaxBatchSize)
             .getOrElse(throw invalid(s"must be an integer in [1, ${OnnxConf.MaxBatchSize}]"))
           parsed.copy(batchSize = Some(size))
         case "outputs" =>

@@ -22,7 +22,8 @@ object FunctionCatalog {
 
   /** Spark's own builder: arity errors and `ExpressionInfo` from `@ExpressionDescription`. */
   private def function[T <: Expression: ClassTag](
-      name: String): (FunctionIdentifier, ExpressionInfo, FunctionBuilder) = {
+      name: String
+  ): (FunctionIdentifier, ExpressionInfo, FunctionBuilder) = {
     val (info, builder) = FunctionRegistryBase.build[T](name, since = None)
     (FunctionIdentifier(name), info, builder)
   }

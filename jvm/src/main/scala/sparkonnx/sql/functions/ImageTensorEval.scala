@@ -9,17 +9,18 @@ import sparkonnx.errors.OnnxErrors
 import sparkonnx.image.{ImageDecoder, ImagePreprocessing, RgbImage}
 
 /**
- * A resolved `onnx_image_tensor`: decodes, resizes, crops and normalises one image in the JVM
- * into the flat `array<float>` a model input takes. The column name for errors, the pixel limit
- * and the preprocessing are fixed at analysis, on the driver.
+ * A resolved `onnx_image_tensor`: decodes, resizes, crops and normalises one image in the JVM into
+ * the flat `array<float>` a model input takes. The column name for errors, the pixel limit and the
+ * preprocessing are fixed at analysis, on the driver.
  */
 case class ImageTensorEval(
     child: Expression,
     preprocessing: ImagePreprocessing,
     column: String,
     maxPixels: Long,
-    failOnError: Boolean)
-  extends UnaryExpression with CodegenFallback {
+    failOnError: Boolean
+) extends UnaryExpression
+    with CodegenFallback {
 
   override def dataType: DataType = ArrayType(FloatType, containsNull = false)
   override def nullable: Boolean = true
@@ -43,8 +44,13 @@ case class ImageTensorEval(
     case struct: StructType =>
       val row = value.asInstanceOf[InternalRow]
       def field(name: String) = struct.fieldIndex(name)
-      ImageDecoder.fromSparkImage(row.getInt(field("width")), row.getInt(field("height")),
-        row.getInt(field("nChannels")), row.getBinary(field("data")), maxPixels)
+      ImageDecoder.fromSparkImage(
+        row.getInt(field("width")),
+        row.getInt(field("height")),
+        row.getInt(field("nChannels")),
+        row.getBinary(field("data")),
+        maxPixels
+      )
     case other => throw new IllegalStateException(s"unexpected image type $other")
   }
 

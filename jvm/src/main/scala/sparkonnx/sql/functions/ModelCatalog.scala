@@ -12,10 +12,10 @@ import sparkonnx.model.{ModelLoader, ModelRegistry, OnnxModel, SignatureJson}
 import sparkonnx.runtime.{ModelShipping, SessionOptions, SessionPool}
 
 /**
- * The models a session knows, and what registering one means: the file and signature
- * checked, an ONNX Runtime session opened on the driver (a model ORT cannot load fails now,
- * not mid-job), a per-model SQL function, the broadcast released when a model is replaced or
- * unregistered. The user facade [[sparkonnx.OnnxModels]] and the ML stages both use it.
+ * The models a session knows, and what registering one means: the file and signature checked, an
+ * ONNX Runtime session opened on the driver (a model ORT cannot load fails now, not mid-job), a
+ * per-model SQL function, the broadcast released when a model is replaced or unregistered. The user
+ * facade [[sparkonnx.OnnxModels]] and the ML stages both use it.
  */
 object ModelCatalog {
 
@@ -34,16 +34,17 @@ object ModelCatalog {
   }
 
   /**
-   * Registers the model at `path` with default call options (`batchSize`, `outputs`) that its
-   * calls use unless they pass their own; `replace` lets it take a name a different model
-   * holds. Java-friendly; checks the options now.
+   * Registers the model at `path` with default call options (`batchSize`, `outputs`) that its calls
+   * use unless they pass their own; `replace` lets it take a name a different model holds.
+   * Java-friendly; checks the options now.
    */
   def registerWithOptions(
       spark: SparkSession,
       name: String,
       path: String,
       options: java.util.Map[String, String],
-      replace: Boolean): OnnxModel = {
+      replace: Boolean
+  ): OnnxModel = {
     val parsed = checkOptions(options)
     val model = load(spark, name, path)
     put(spark, name, model, parsed, replace)
@@ -56,7 +57,8 @@ object ModelCatalog {
       name: String,
       bytes: Array[Byte],
       options: java.util.Map[String, String],
-      replace: Boolean): OnnxModel = {
+      replace: Boolean
+  ): OnnxModel = {
     val parsed = checkOptions(options)
     val model = check(spark, name, ModelLoader.fromBytes(name, s"<${bytes.length} bytes>", bytes))
     put(spark, name, model, parsed, replace)
@@ -64,23 +66,24 @@ object ModelCatalog {
   }
 
   /**
-   * Registering the same model again is a no-op (its options updated); a different model
-   * under a taken name — in any case: `FnM` and `fnm` are one name — is refused unless
-   * `replace`, so one job cannot silently swap another's.
+   * Registering the same model again is a no-op (its options updated); a different model under a
+   * taken name — in any case: `FnM` and `fnm` are one name — is refused unless `replace`, so one
+   * job cannot silently swap another's.
    */
   private def put(
       spark: SparkSession,
       name: String,
       model: OnnxModel,
       options: Map[String, String],
-      replace: Boolean): Unit = {
+      replace: Boolean
+  ): Unit = {
     val replaced = ModelRegistry.of(spark).put(name, model, options, replace)
     replaced.foreach(existing => releaseIfUnused(spark, existing))
   }
 
   /**
-   * Destroys the model's broadcast once no name in any session of the SparkContext refers to
-   * it any more (broadcasts are per context, and sessions share them).
+   * Destroys the model's broadcast once no name in any session of the SparkContext refers to it any
+   * more (broadcasts are per context, and sessions share them).
    */
   private def releaseIfUnused(spark: SparkSession, model: OnnxModel): Unit =
     if (!ModelRegistry.namedInContext(spark.sparkContext, model)) {
@@ -93,30 +96,36 @@ object ModelCatalog {
 
   /**
    * Adds a temporary SQL function named like the model, so `digits(pixels)` means
-   * `onnx_predict('digits', pixels)` in this session. Function names are case-insensitive, as
-   * model names are: the function of `FnM` is `fnm(...)` too, and always calls `FnM`'s model.
-   * A built-in function's name, or another temporary function's, is refused.
+   * `onnx_predict('digits', pixels)` in this session. Function names are case-insensitive, as model
+   * names are: the function of `FnM` is `fnm(...)` too, and always calls `FnM`'s model. A built-in
+   * function's name, or another temporary function's, is refused.
    */
   def registerFunction(spark: SparkSession, name: String): Unit = {
     lookup(spark, name)
     val registry = ModelRegistry.of(spark)
     if (SessionFunctions.isBuiltin(name)) {
       throw new IllegalArgumentException(
-        s"cannot add a SQL function for ONNX model '$name': Spark has a built-in '$name'")
+        s"cannot add a SQL function for ONNX model '$name': Spark has a built-in '$name'"
+      )
     }
     if (!registry.hasFunction(name) && SessionFunctions.isTemporary(spark, name)) {
-      throw new IllegalArgumentException(s"cannot add a SQL function for ONNX model '$name': " +
-        s"this session already has a temporary function '$name' (drop it first)")
+      throw new IllegalArgumentException(
+        s"cannot add a SQL function for ONNX model '$name': " +
+          s"this session already has a temporary function '$name' (drop it first)"
+      )
     }
     val spelled = registry.registeredName(name).getOrElse(name)
-    SessionFunctions.register(spark, spelled,
-      (arguments: Seq[Expression]) => OnnxPredictCall(Literal(spelled) +: arguments))
+    SessionFunctions.register(
+      spark,
+      spelled,
+      (arguments: Seq[Expression]) => OnnxPredictCall(Literal(spelled) +: arguments)
+    )
     registry.addFunction(spelled)
   }
 
   /**
-   * Forgets a model registered with `register` (by its name in any case), and its SQL
-   * function; true if there was one.
+   * Forgets a model registered with `register` (by its name in any case), and its SQL function;
+   * true if there was one.
    */
   def unregister(spark: SparkSession, name: String): Boolean = {
     val registry = ModelRegistry.of(spark)
@@ -152,12 +161,20 @@ object ModelCatalog {
     check(spark, name, ModelLoader.load(name, path, spark.sparkContext.hadoopConfiguration))
 
   /**
-   * Registration opens an ONNX Runtime session on the driver, so a model ORT cannot load fails
-   * now, not in the middle of a job; in local mode tasks reuse it (same options, same key).
+   * Registration opens an ONNX Runtime session on the driver, so a model ORT cannot load fails now,
+   * not in the middle of a job; in local mode tasks reuse it (same options, same key).
    */
   private def check(spark: SparkSession, name: String, model: OnnxModel): OnnxModel = {
-    try SessionPool.lease(model.identity, SessionOptions.of(spark), () => model.bytes,
-      model.localFile, model.sizeBytes).close()
+    try
+      SessionPool
+        .lease(
+          model.identity,
+          SessionOptions.of(spark),
+          () => model.bytes,
+          model.localFile,
+          model.sizeBytes
+        )
+        .close()
     catch {
       case e: OrtException =>
         throw OnnxErrors.invalidModel(name, model.source, e.getMessage, e)

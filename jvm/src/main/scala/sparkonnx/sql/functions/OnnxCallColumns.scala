@@ -4,8 +4,8 @@ import org.apache.spark.sql.Column
 import org.apache.spark.sql.functions.{call_function, lit, map}
 
 /**
- * `onnx_predict` / `try_onnx_predict` calls as DataFrame columns: the registered SQL function
- * by name, so they work on classic and Spark Connect sessions alike. Used by the user facade
+ * `onnx_predict` / `try_onnx_predict` calls as DataFrame columns: the registered SQL function by
+ * name, so they work on classic and Spark Connect sessions alike. Used by the user facade
  * (`sparkonnx.functions`) and the ML stages.
  */
 object OnnxCallColumns {
@@ -14,7 +14,8 @@ object OnnxCallColumns {
       function: String,
       model: String,
       inputs: Seq[Column],
-      options: Map[String, String]): Column = {
+      options: Map[String, String]
+  ): Column = {
     val optionColumn =
       if (options.isEmpty) Nil
       else Seq(map(options.toSeq.sortBy(_._1).flatMap { case (k, v) => Seq(lit(k), lit(v)) }: _*))

@@ -1,7 +1,12 @@
 package sparkonnx.sql.functions
 
 import org.apache.spark.sql.catalyst.analysis.UnresolvedException
-import org.apache.spark.sql.catalyst.expressions.{Expression, ExpressionDescription, Literal, Unevaluable}
+import org.apache.spark.sql.catalyst.expressions.{
+  Expression,
+  ExpressionDescription,
+  Literal,
+  Unevaluable
+}
 import org.apache.spark.sql.types.DataType
 
 /** `onnx_image_tensor` / `try_onnx_image_tensor` before [[ResolveImageTensors]] binds them. */
@@ -39,12 +44,14 @@ trait ImageTensorCall extends Expression with Unevaluable {
        3
   """,
   since = "0.1.0",
-  group = "misc_funcs")
+  group = "misc_funcs"
+)
 case class OnnxImageTensor(image: Expression, options: Expression) extends ImageTensorCall {
   def this(image: Expression) = this(image, Literal("imagenet"))
   override def failOnError: Boolean = true
   override protected def withNewChildrenInternal(
-      newChildren: IndexedSeq[Expression]): OnnxImageTensor =
+      newChildren: IndexedSeq[Expression]
+  ): OnnxImageTensor =
     copy(image = newChildren(0), options = newChildren(1))
 }
 
@@ -59,11 +66,13 @@ case class OnnxImageTensor(image: Expression, options: Expression) extends Image
        true
   """,
   since = "0.1.0",
-  group = "misc_funcs")
+  group = "misc_funcs"
+)
 case class TryOnnxImageTensor(image: Expression, options: Expression) extends ImageTensorCall {
   def this(image: Expression) = this(image, Literal("imagenet"))
   override def failOnError: Boolean = false
   override protected def withNewChildrenInternal(
-      newChildren: IndexedSeq[Expression]): TryOnnxImageTensor =
+      newChildren: IndexedSeq[Expression]
+  ): TryOnnxImageTensor =
     copy(image = newChildren(0), options = newChildren(1))
 }

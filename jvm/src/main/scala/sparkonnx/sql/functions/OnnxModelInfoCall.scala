@@ -5,9 +5,9 @@ import org.apache.spark.sql.catalyst.expressions.{Expression, ExpressionDescript
 import org.apache.spark.sql.types.DataType
 
 /**
- * `onnx_model_info(model)`: the registered model's signature as a JSON string, so SQL and
- * Spark Connect users can inspect a model without py4j. [[ResolveOnnxModelInfo]] replaces the
- * call with a literal at analysis time.
+ * `onnx_model_info(model)`: the registered model's signature as a JSON string, so SQL and Spark
+ * Connect users can inspect a model without py4j. [[ResolveOnnxModelInfo]] replaces the call with a
+ * literal at analysis time.
  */
 @ExpressionDescription(
   usage = """
@@ -25,7 +25,8 @@ import org.apache.spark.sql.types.DataType
        [-1,64]
   """,
   since = "0.1.0",
-  group = "misc_funcs")
+  group = "misc_funcs"
+)
 case class OnnxModelInfoCall(model: Expression) extends Expression with Unevaluable {
   override def children: Seq[Expression] = Seq(model)
 
@@ -38,5 +39,6 @@ case class OnnxModelInfoCall(model: Expression) extends Expression with Unevalua
   override def prettyName: String = "onnx_model_info"
 
   override protected def withNewChildrenInternal(
-      newChildren: IndexedSeq[Expression]): OnnxModelInfoCall = copy(model = newChildren.head)
+      newChildren: IndexedSeq[Expression]
+  ): OnnxModelInfoCall = copy(model = newChildren.head)
 }

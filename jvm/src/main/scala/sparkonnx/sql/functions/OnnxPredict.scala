@@ -7,8 +7,8 @@ import sparkonnx.runtime.SessionOptions
 import sparkonnx.tensor.ModelBinding
 
 /**
- * A resolved `onnx_predict` / `try_onnx_predict` call: a model bound to its arguments by the
- * row <-> tensor contract; its result type comes from the model's signature.
+ * A resolved `onnx_predict` / `try_onnx_predict` call: a model bound to its arguments by the row
+ * <-> tensor contract; its result type comes from the model's signature.
  *
  * It is `Unevaluable` in logical plans, so the optimiser never runs a model (constant folding,
  * `ConvertToLocalRelation` over `VALUES` or local data, `EXPLAIN`).
@@ -16,15 +16,17 @@ import sparkonnx.tensor.ModelBinding
  * `OnnxEval` nodes; the few left where rows must be scored one by one (inside a lambda or a
  * conditional branch) become `OnnxPredictRowwise` in the physical plan.
  *
- * @param failOnError false for `try_onnx_predict`: a row that cannot be scored gives null.
+ * @param failOnError
+ *   false for `try_onnx_predict`: a row that cannot be scored gives null.
  */
 case class OnnxPredict(
     binding: ModelBinding,
     children: Seq[Expression],
     failOnError: Boolean,
     sessionOptions: SessionOptions,
-    batchSize: Option[Int])
-  extends Expression with Unevaluable {
+    batchSize: Option[Int]
+) extends Expression
+    with Unevaluable {
 
   def modelName: String = binding.modelName
 
@@ -45,8 +47,8 @@ case class OnnxPredict(
     if (binding.isConstant(i)) children(i).eval() else null
   }.toArray
 
-  override protected def withNewChildrenInternal(
-      newChildren: IndexedSeq[Expression]): OnnxPredict = copy(children = newChildren)
+  override protected def withNewChildrenInternal(newChildren: IndexedSeq[Expression]): OnnxPredict =
+    copy(children = newChildren)
 }
 
 object OnnxPredict {

@@ -5,9 +5,9 @@ import org.apache.spark.sql.catalyst.expressions.{Expression, ExpressionDescript
 import org.apache.spark.sql.types.DataType
 
 /**
- * `onnx_predict(model, inputs...)` as the parser and function registry produce it, before the
- * model is known. [[ResolveOnnxCalls]] replaces it with a bound [[OnnxPredict]] once its
- * arguments are resolved, looking the model up in the session's registry.
+ * `onnx_predict(model, inputs...)` as the parser and function registry produce it, before the model
+ * is known. [[ResolveOnnxCalls]] replaces it with a bound [[OnnxPredict]] once its arguments are
+ * resolved, looking the model up in the session's registry.
  */
 @ExpressionDescription(
   usage = """
@@ -47,12 +47,14 @@ import org.apache.spark.sql.types.DataType
        2
   """,
   since = "0.1.0",
-  group = "misc_funcs")
+  group = "misc_funcs"
+)
 case class OnnxPredictCall(children: Seq[Expression]) extends UnboundOnnxCall {
   override def failOnError: Boolean = true
 
   override protected def withNewChildrenInternal(
-      newChildren: IndexedSeq[Expression]): OnnxPredictCall = copy(children = newChildren)
+      newChildren: IndexedSeq[Expression]
+  ): OnnxPredictCall = copy(children = newChildren)
 }
 
 /** An `onnx_predict` or `try_onnx_predict` call whose model is not bound yet. */

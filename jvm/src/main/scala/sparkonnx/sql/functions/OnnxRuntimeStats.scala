@@ -2,7 +2,11 @@ package sparkonnx.sql.functions
 
 import org.apache.spark.{SparkEnv, TaskContext}
 import org.apache.spark.sql.catalyst.InternalRow
-import org.apache.spark.sql.catalyst.expressions.{ExpressionDescription, LeafExpression, Nondeterministic}
+import org.apache.spark.sql.catalyst.expressions.{
+  ExpressionDescription,
+  LeafExpression,
+  Nondeterministic
+}
 import org.apache.spark.sql.catalyst.expressions.codegen.CodegenFallback
 import org.apache.spark.sql.types._
 import org.apache.spark.unsafe.types.UTF8String
@@ -10,8 +14,8 @@ import org.apache.spark.unsafe.types.UTF8String
 import sparkonnx.runtime.{NativeCounters, SessionPool}
 
 /**
- * The ONNX Runtime counters of the JVM that evaluates it: run it over many partitions to see
- * every executor's sessions, runs and open native objects (operators, tests, the soak).
+ * The ONNX Runtime counters of the JVM that evaluates it: run it over many partitions to see every
+ * executor's sessions, runs and open native objects (operators, tests, the soak).
  */
 @ExpressionDescription(
   usage = """
@@ -25,7 +29,8 @@ import sparkonnx.runtime.{NativeCounters, SessionPool}
        0
   """,
   since = "0.1.0",
-  group = "misc_funcs")
+  group = "misc_funcs"
+)
 case class OnnxRuntimeStats() extends LeafExpression with Nondeterministic with CodegenFallback {
 
   override def nullable: Boolean = false
@@ -44,10 +49,19 @@ case class OnnxRuntimeStats() extends LeafExpression with Nondeterministic with 
   override protected def initializeInternal(partitionIndex: Int): Unit = ()
 
   override protected def evalInternal(input: InternalRow): Any = {
-    val executor = Option(SparkEnv.get).map(_.executorId).orElse(
-      Option(TaskContext.get()).map(_ => "unknown")).getOrElse("driver")
-    InternalRow(UTF8String.fromString(executor), ProcessHandle.current().pid(),
-      SessionPool.sessionsCreated, SessionPool.sessionsOpen, SessionPool.sessionRuns,
-      NativeCounters.tensorsMade, NativeCounters.openTensors, NativeCounters.openResults)
+    val executor = Option(SparkEnv.get)
+      .map(_.executorId)
+      .orElse(Option(TaskContext.get()).map(_ => "unknown"))
+      .getOrElse("driver")
+    InternalRow(
+      UTF8String.fromString(executor),
+      ProcessHandle.current().pid(),
+      SessionPool.sessionsCreated,
+      SessionPool.sessionsOpen,
+      SessionPool.sessionRuns,
+      NativeCounters.tensorsMade,
+      NativeCounters.openTensors,
+      NativeCounters.openResults
+    )
   }
 }

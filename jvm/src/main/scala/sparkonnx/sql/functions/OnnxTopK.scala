@@ -2,7 +2,11 @@ package sparkonnx.sql.functions
 
 import org.apache.spark.sql.catalyst.InternalRow
 import org.apache.spark.sql.catalyst.analysis.TypeCheckResult
-import org.apache.spark.sql.catalyst.expressions.{Expression, ExpressionDescription, GenericInternalRow}
+import org.apache.spark.sql.catalyst.expressions.{
+  Expression,
+  ExpressionDescription,
+  GenericInternalRow
+}
 import org.apache.spark.sql.catalyst.expressions.codegen.CodegenFallback
 import org.apache.spark.sql.catalyst.util.{ArrayData, GenericArrayData}
 import org.apache.spark.sql.types._
@@ -24,9 +28,11 @@ import org.apache.spark.unsafe.types.UTF8String
        dog
   """,
   since = "0.1.0",
-  group = "misc_funcs")
+  group = "misc_funcs"
+)
 case class OnnxTopK(scores: Expression, k: Expression, labels: Expression)
-  extends Expression with CodegenFallback {
+    extends Expression
+    with CodegenFallback {
 
   def this(scores: Expression, k: Expression) =
     this(scores, k, org.apache.spark.sql.catalyst.expressions.Literal(null, ArrayType(StringType)))
@@ -38,18 +44,23 @@ case class OnnxTopK(scores: Expression, k: Expression, labels: Expression)
   override def dataType: DataType = OnnxTopK.ResultType
 
   @transient private lazy val labelArray: Array[UTF8String] = Option(labels.eval())
-    .map(a => a.asInstanceOf[ArrayData].toArray[UTF8String](StringType)).getOrElse(Array.empty)
+    .map(a => a.asInstanceOf[ArrayData].toArray[UTF8String](StringType))
+    .getOrElse(Array.empty)
 
   @transient private lazy val count: Int = k.eval().asInstanceOf[Int]
 
   override def checkInputDataTypes(): TypeCheckResult = (scores.dataType, k, labels) match {
-    case (ArrayType(FloatType | DoubleType, _), kk, ll) if kk.foldable &&
-        kk.dataType == IntegerType && ll.foldable &&
-        (ll.dataType == ArrayType(StringType) || ll.dataType == ArrayType(StringType, false)) =>
+    case (ArrayType(FloatType | DoubleType, _), kk, ll)
+        if kk.foldable &&
+          kk.dataType == IntegerType && ll.foldable &&
+          (ll.dataType == ArrayType(StringType) || ll.dataType == ArrayType(StringType, false)) =>
       if (count < 1) TypeCheckResult.TypeCheckFailure(s"$prettyName: k must be >= 1")
       else TypeCheckResult.TypeCheckSuccess
-    case _ => TypeCheckResult.TypeCheckFailure(s"$prettyName takes an array of float or " +
-      "double, a constant int k and an optional constant array<string> of labels")
+    case _ =>
+      TypeCheckResult.TypeCheckFailure(
+        s"$prettyName takes an array of float or " +
+          "double, a constant int k and an optional constant array<string> of labels"
+      )
   }
 
   override def eval(input: InternalRow): Any = {
@@ -62,10 +73,15 @@ case class OnnxTopK(scores: Expression, k: Expression, labels: Expression)
       case _ => Array.tabulate(n)(i => array.getDouble(i))
     }
     val best = values.indices.sortBy(i => (-values(i), i)).take(count)
-    new GenericArrayData(best.map { i =>
-      new GenericInternalRow(Array[Any](i,
-        if (i < labelArray.length) labelArray(i) else null, values(i).toFloat))
-    }.toArray[Any])
+    new GenericArrayData(
+      best
+        .map { i =>
+          new GenericInternalRow(
+            Array[Any](i, if (i < labelArray.length) labelArray(i) else null, values(i).toFloat)
+          )
+        }
+        .toArray[Any]
+    )
   }
 
   override protected def withNewChildrenInternal(newChildren: IndexedSeq[Expression]): OnnxTopK =
@@ -75,8 +91,11 @@ case class OnnxTopK(scores: Expression, k: Expression, labels: Expression)
 object OnnxTopK {
 
   /** `array<struct<index, label, probability>>`, best first. */
-  val ResultType: DataType = ArrayType(new StructType()
-    .add("index", IntegerType, nullable = false)
-    .add("label", StringType)
-    .add("probability", FloatType, nullable = false), containsNull = false)
+  val ResultType: DataType = ArrayType(
+    new StructType()
+      .add("index", IntegerType, nullable = false)
+      .add("label", StringType)
+      .add("probability", FloatType, nullable = false),
+    containsNull = false
+  )
 }

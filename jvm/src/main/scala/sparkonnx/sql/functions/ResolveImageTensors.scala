@@ -28,7 +28,9 @@ case class ResolveImageTensors(session: SparkSession) extends Rule[LogicalPlan] 
   private def presetOrModel(name: String): Map[String, String] =
     if (ImagePreprocessing.Presets.contains(name.toLowerCase)) Map("preset" -> name)
     else {
-      val recorded = scala.util.Try(ModelRegistry.lookup(session, name)).toOption
+      val recorded = scala.util
+        .Try(ModelRegistry.lookup(session, name))
+        .toOption
         .flatMap(_.signature.metadata.get(ImagePreprocessing.MetadataKey))
       recorded.map(ImagePreprocessing.optionsFromMetadata).getOrElse(Map("preset" -> name))
     }
@@ -41,20 +43,49 @@ case class ResolveImageTensors(session: SparkSession) extends Rule[LogicalPlan] 
       case other => throw OnnxErrors.imageTypeMismatch(call.prettyName, column, other.sql)
     }
     val options: Map[String, String] = if (!call.options.foldable) {
-      throw OnnxErrors.invalidOption(call.prettyName, "options", toPrettySQL(call.options),
-        "must be a constant preset name or map<string,string>", Seq("preset_or_options"))
-    } else call.options.eval() match {
-      case preset: UTF8String => presetOrModel(preset.toString)
-      case _: MapData => CallOptions.literal(call.options)
-      case other => throw OnnxErrors.invalidOption(call.prettyName, "options", String.valueOf(other),
-        "must be a preset name or map<string,string>", Seq("preset_or_options"))
-    }
-    val preprocessing = try ImagePreprocessing.fromOptions(options) catch {
-      case NonFatal(e) => throw OnnxErrors.invalidOption(call.prettyName, "options",
-        options.toSeq.sorted.map { case (k, v) => s"$k=$v" }.mkString(", "), e.getMessage,
-        Seq("preset", "resize", "size", "width", "height", "scale", "mean", "std", "channels",
-          "layout"))
-    }
+      throw OnnxErrors.invalidOption(
+        call.prettyName,
+        "options",
+        toPrettySQL(call.options),
+        "must be a constant preset name or map<string,string>",
+        Seq("preset_or_options")
+      )
+    } else
+      call.options.eval() match {
+        case preset: UTF8String => presetOrModel(preset.toString)
+        case _: MapData => CallOptions.literal(call.options)
+        case other =>
+          throw OnnxErrors.invalidOption(
+            call.prettyName,
+            "options",
+            String.valueOf(other),
+            "must be a preset name or map<string,string>",
+            Seq("preset_or_options")
+          )
+      }
+    val preprocessing =
+      try ImagePreprocessing.fromOptions(options)
+      catch {
+        case NonFatal(e) =>
+          throw OnnxErrors.invalidOption(
+            call.prettyName,
+            "options",
+            options.toSeq.sorted.map { case (k, v) => s"$k=$v" }.mkString(", "),
+            e.getMessage,
+            Seq(
+              "preset",
+              "resize",
+              "size",
+              "width",
+              "height",
+              "scale",
+              "mean",
+              "std",
+              "channels",
+              "layout"
+            )
+          )
+      }
     val maxPixels = OnnxConf.imageMaxPixels(session)
     ImageTensorEval(call.image, preprocessing, column, maxPixels, call.failOnError)
   }

@@ -13,13 +13,13 @@ import sparkonnx.runtime.SessionOptions
 import sparkonnx.tensor.ModelBinding
 
 /**
- * Binds each `onnx_predict` call to its model once the call's arguments are resolved: looks
- * the model up in the session's registry and checks the columns against its signature, so
- * every mismatch is an analysis error naming the model, the input and the column.
+ * Binds each `onnx_predict` call to its model once the call's arguments are resolved: looks the
+ * model up in the session's registry and checks the columns against its signature, so every
+ * mismatch is an analysis error naming the model, the input and the column.
  *
- * A model with several inputs may also be fed one struct column whose fields are named after
- * its inputs, in any order (`onnx_predict('m', struct(b, a))`): the call is rewritten to take
- * the fields in the model's input order.
+ * A model with several inputs may also be fed one struct column whose fields are named after its
+ * inputs, in any order (`onnx_predict('m', struct(b, a))`): the call is rewritten to take the
+ * fields in the model's input order.
  */
 case class ResolveOnnxCalls(session: SparkSession) extends Rule[LogicalPlan] {
 
@@ -48,26 +48,34 @@ case class ResolveOnnxCalls(session: SparkSession) extends Rule[LogicalPlan] {
     val positional = if (hasOptions) arguments.init else arguments
     val inputs = if (byName) fieldsByName(modelName, model, positional.head) else positional
     // Options the model was registered with, overridden by the call's own.
-    val options = CallOptions.parse(call.prettyName,
+    val options = CallOptions.parse(
+      call.prettyName,
       ModelRegistry.of(session).options(modelName) ++
-        (if (hasOptions) CallOptions.literal(arguments.last) else Map.empty))
-    val binding = ModelBinding.bind(modelName, model,
+        (if (hasOptions) CallOptions.literal(arguments.last) else Map.empty)
+    )
+    val binding = ModelBinding.bind(
+      modelName,
+      model,
       inputs.map(e => ModelBinding.Argument(columnName(e), e.dataType, e.foldable)),
-      options.outputs, options.wholeCall)
+      options.outputs,
+      options.wholeCall
+    )
     // A constant's value is known now: a wrong shape fails analysis, not every run.
     inputs.indices.filter(binding.isConstant).foreach { i =>
       binding.checkConstant(i, inputs(i).eval())
     }
-    OnnxPredict(binding, inputs, call.failOnError, SessionOptions.of(session),
-      options.batchSize)
+    OnnxPredict(binding, inputs, call.failOnError, SessionOptions.of(session), options.batchSize)
   }
 
   /**
    * The struct's fields as the model's inputs, in input order; the fields must be exactly the
    * inputs, so a misspelt name is an error rather than a silently shifted column.
    */
-  private def fieldsByName(modelName: String, model: OnnxModel, struct: Expression)
-      : Seq[Expression] = {
+  private def fieldsByName(
+      modelName: String,
+      model: OnnxModel,
+      struct: Expression
+  ): Seq[Expression] = {
     val fields = struct.dataType.asInstanceOf[StructType].fieldNames.toSeq
     val inputs = model.signature.inputs
     val missing = inputs.map(_.name).filterNot(fields.contains)
@@ -81,7 +89,8 @@ case class ResolveOnnxCalls(session: SparkSession) extends Rule[LogicalPlan] {
       case built: CreateNamedStruct =>
         val byName = built.names.map(_.toString).zip(built.valExprs).toMap
         inputs.map(input => byName(input.name))
-      case _ => inputs.map { input =>
+      case _ =>
+        inputs.map { input =>
           GetStructField(struct, fields.indexOf(input.name), Some(input.name))
         }
     }

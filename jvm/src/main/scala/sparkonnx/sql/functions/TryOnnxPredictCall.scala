@@ -24,10 +24,12 @@ import org.apache.spark.sql.catalyst.expressions.{Expression, ExpressionDescript
        10
   """,
   since = "0.1.0",
-  group = "misc_funcs")
+  group = "misc_funcs"
+)
 case class TryOnnxPredictCall(children: Seq[Expression]) extends UnboundOnnxCall {
   override def failOnError: Boolean = false
 
   override protected def withNewChildrenInternal(
-      newChildren: IndexedSeq[Expression]): TryOnnxPredictCall = copy(children = newChildren)
+      newChildren: IndexedSeq[Expression]
+  ): TryOnnxPredictCall = copy(children = newChildren)
 }

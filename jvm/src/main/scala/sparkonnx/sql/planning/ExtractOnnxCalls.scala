@@ -12,18 +12,17 @@ import sparkonnx.sql.functions.OnnxPredict
 
 /**
  * Moves `onnx_predict` calls out of the operators that hold them into [[OnnxEval]] nodes below
- * those operators, so they run a batch per ONNX Runtime call, the way Spark's
- * `ExtractPythonUDFs` and `ExtractPythonUDFFromAggregate` do for Python UDFs: projections,
- * every conjunct of a filter (in order: the conjuncts before a call still guard it),
- * aggregate arguments and FILTER clauses, grouping keys, sort keys, window functions and
- * specs, and join conditions (calls over one side go below that side; in an inner join, calls
- * over both sides become a filter above it).
+ * those operators, so they run a batch per ONNX Runtime call, the way Spark's `ExtractPythonUDFs`
+ * and `ExtractPythonUDFFromAggregate` do for Python UDFs: projections, every conjunct of a filter
+ * (in order: the conjuncts before a call still guard it), aggregate arguments and FILTER clauses,
+ * grouping keys, sort keys, window functions and specs, and join conditions (calls over one side go
+ * below that side; in an inner join, calls over both sides become a filter above it).
  *
- * A call is moved only where Spark would evaluate it for every row anyway: not inside a
- * conditional branch (a `CASE WHEN` guard must keep protecting bad rows), a lambda, the right
- * side of AND/OR, or on aggregated values. Those stay, and are scored row by row
- * ([[PlanRowwiseCalls]]). Calls with the same model and inputs share one result column, so
- * they run once. Runs once, after operator optimisation (`injectPreCBORule`).
+ * A call is moved only where Spark would evaluate it for every row anyway: not inside a conditional
+ * branch (a `CASE WHEN` guard must keep protecting bad rows), a lambda, the right side of AND/OR,
+ * or on aggregated values. Those stay, and are scored row by row ([[PlanRowwiseCalls]]). Calls with
+ * the same model and inputs share one result column, so they run once. Runs once, after operator
+ * optimisation (`injectPreCBORule`).
  */
 object ExtractOnnxCalls extends Rule[LogicalPlan] {
 
@@ -65,9 +64,13 @@ object ExtractOnnxCalls extends Rule[LogicalPlan] {
       val (eval, replaced) = evalNode(movable(aggregateCalls(grouping, results), child), child)
       val newGrouping = grouping.map(replace(_, replaced))
       val newResults = results.map(replace(_, replaced))
-      aggregate.copy(groupingExpressions = newGrouping, aggregateExpressions = newResults,
-        child = pruned(eval, newGrouping ++ newResults))
-    case Sort(order, global, child, hint) if movable(order.flatMap(alwaysEvaluated), child).nonEmpty =>
+      aggregate.copy(
+        groupingExpressions = newGrouping,
+        aggregateExpressions = newResults,
+        child = pruned(eval, newGrouping ++ newResults)
+      )
+    case Sort(order, global, child, hint)
+        if movable(order.flatMap(alwaysEvaluated), child).nonEmpty =>
       val (eval, results) = evalNode(movable(order.flatMap(alwaysEvaluated), child), child)
       val newOrder = order.map(replace(_, results))
       Project(child.output, Sort(newOrder, global, pruned(eval, child.output ++ newOrder), hint))
@@ -78,8 +81,15 @@ object ExtractOnnxCalls extends Rule[LogicalPlan] {
       val newPartition = partitionSpec.map(replace(_, results))
       val newOrder = orderSpec.map(replace(_, results))
       val newChild = pruned(eval, child.output ++ newFunctions ++ newPartition ++ newOrder)
-      Project(window.output, window.copy(windowExpressions = newFunctions,
-        partitionSpec = newPartition, orderSpec = newOrder, child = newChild))
+      Project(
+        window.output,
+        window.copy(
+          windowExpressions = newFunctions,
+          partitionSpec = newPartition,
+          orderSpec = newOrder,
+          child = newChild
+        )
+      )
     case join @ Join(left, right, joinType, Some(condition), _) if joinCalls(join).nonEmpty =>
       extractFromJoin(join, left, right, joinType, condition)
   }
@@ -88,13 +98,21 @@ object ExtractOnnxCalls extends Rule[LogicalPlan] {
    * The first conjunct of `condition` with movable calls: the conjuncts before it (guards, to
    * filter by first), its calls, and it with every conjunct after it.
    */
-  private def firstCallConjunct(condition: Expression, child: LogicalPlan)
-      : Option[(Seq[Expression], Seq[(Expression, OnnxPredict)], Seq[Expression])] = {
+  private def firstCallConjunct(
+      condition: Expression,
+      child: LogicalPlan
+  ): Option[(Seq[Expression], Seq[(Expression, OnnxPredict)], Seq[Expression])] = {
     val conjuncts = splitConjuncts(condition)
     val index = conjuncts.indexWhere(c => movable(alwaysEvaluated(c), child).nonEmpty)
     if (index < 0) None
-    else Some((conjuncts.take(index), movable(alwaysEvaluated(conjuncts(index)), child),
-      conjuncts.drop(index)))
+    else
+      Some(
+        (
+          conjuncts.take(index),
+          movable(alwaysEvaluated(conjuncts(index)), child),
+          conjuncts.drop(index)
+        )
+      )
   }
 
   private def splitConjuncts(condition: Expression): Seq[Expression] = condition match {
@@ -108,7 +126,8 @@ object ExtractOnnxCalls extends Rule[LogicalPlan] {
   /** Calls in grouping keys and inside aggregate functions (arguments and FILTER clauses). */
   private def aggregateCalls(
       grouping: Seq[Expression],
-      results: Seq[NamedExpression]): Seq[OnnxPredict] = {
+      results: Seq[NamedExpression]
+  ): Seq[OnnxPredict] = {
     def insideAggregates(expression: Expression): Seq[OnnxPredict] = expression match {
       case aggregate: AggregateExpression => aggregate.children.flatMap(alwaysEvaluated)
       // A call on aggregated values (or a grouping key, matched when the key is replaced).
@@ -124,21 +143,22 @@ object ExtractOnnxCalls extends Rule[LogicalPlan] {
   private def joinCalls(join: Join): Seq[OnnxPredict] =
     join.condition.toSeq.flatMap(splitConjuncts).flatMap(alwaysEvaluated).filter { call =>
       !usesOuterScope(call) && !holdsAggregates(call) &&
-        (call.references.subsetOf(join.left.outputSet) ||
-          call.references.subsetOf(join.right.outputSet) ||
-          (join.joinType == Inner && call.references.subsetOf(join.outputSet)))
+      (call.references.subsetOf(join.left.outputSet) ||
+        call.references.subsetOf(join.right.outputSet) ||
+        (join.joinType == Inner && call.references.subsetOf(join.outputSet)))
     }
 
   /**
-   * Calls over one side run below that side; in an inner join, the conjuncts with calls over
-   * both sides become a filter above the join (whose remaining keys still drive it).
+   * Calls over one side run below that side; in an inner join, the conjuncts with calls over both
+   * sides become a filter above the join (whose remaining keys still drive it).
    */
   private def extractFromJoin(
       join: Join,
       left: LogicalPlan,
       right: LogicalPlan,
       joinType: JoinType,
-      condition: Expression): LogicalPlan = {
+      condition: Expression
+  ): LogicalPlan = {
     val calls = joinCalls(join)
     val leftCalls = movable(calls, left)
     val rightCalls = movable(calls.filterNot(c => leftCalls.exists(_._2 eq c)), right)
@@ -148,8 +168,10 @@ object ExtractOnnxCalls extends Rule[LogicalPlan] {
         case call: OnnxPredict => calls.contains(call)
         case _ => false
       })
-      return Project(join.output,
-        Filter(both.reduce(And), join.copy(condition = keys.reduceOption(And))))
+      return Project(
+        join.output,
+        Filter(both.reduce(And), join.copy(condition = keys.reduceOption(And)))
+      )
     }
     def side(found: Seq[(Expression, OnnxPredict)], plan: LogicalPlan) =
       if (found.isEmpty) (plan, Map.empty[Expression, Attribute]) else evalNode(found, plan)
@@ -161,8 +183,10 @@ object ExtractOnnxCalls extends Rule[LogicalPlan] {
       case eval: OnnxEval => pruned(eval, keep)
       case other => other
     }
-    Project(join.output, join.copy(left = prune(newLeft), right = prune(newRight),
-      condition = Some(newCondition)))
+    Project(
+      join.output,
+      join.copy(left = prune(newLeft), right = prune(newRight), condition = Some(newCondition))
+    )
   }
 
   /** `eval` passing through only the child columns that `consumers` read. */
@@ -174,11 +198,14 @@ object ExtractOnnxCalls extends Rule[LogicalPlan] {
   /** The distinct calls of `calls` that can run over `child`, keyed by their canonical form. */
   private def movable(
       calls: Seq[OnnxPredict],
-      child: LogicalPlan): Seq[(Expression, OnnxPredict)] = {
+      child: LogicalPlan
+  ): Seq[(Expression, OnnxPredict)] = {
     val found = mutable.LinkedHashMap.empty[Expression, OnnxPredict]
     calls.foreach { call =>
-      if (call.references.subsetOf(child.outputSet) && !usesOuterScope(call) &&
-        !holdsAggregates(call)) {
+      if (
+        call.references.subsetOf(child.outputSet) && !usesOuterScope(call) &&
+        !holdsAggregates(call)
+      ) {
         found.getOrElseUpdate(call.canonicalized, call)
       }
     }
@@ -210,7 +237,8 @@ object ExtractOnnxCalls extends Rule[LogicalPlan] {
 
   private def evalNode(
       calls: Seq[(Expression, OnnxPredict)],
-      child: LogicalPlan): (OnnxEval, Map[Expression, Attribute]) = {
+      child: LogicalPlan
+  ): (OnnxEval, Map[Expression, Attribute]) = {
     val attributes = calls.map { case (_, call) =>
       AttributeReference(s"onnx_${call.modelName}", call.dataType, nullable = true)()
     }
@@ -219,7 +247,10 @@ object ExtractOnnxCalls extends Rule[LogicalPlan] {
   }
 
   private def replace[E <: Expression](expression: E, results: Map[Expression, Attribute]): E =
-    expression.transformDown {
-      case call: OnnxPredict if results.contains(call.canonicalized) => results(call.canonicalized)
-    }.asInstanceOf[E]
+    expression
+      .transformDown {
+        case call: OnnxPredict if results.contains(call.canonicalized) =>
+          results(call.canonicalized)
+      }
+      .asInstanceOf[E]
 }

@@ -11,9 +11,9 @@ import sparkonnx.sql.execution.OnnxEvalExec
 import sparkonnx.sql.functions.ModelCatalog
 
 /**
- * Plans [[OnnxEval]] as [[OnnxEvalExec]]: fixes each call's batch size from the settings and
- * its options, and how its model reaches the executors (a broadcast made when the tasks are
- * first shipped, or a file path for a model with external data).
+ * Plans [[OnnxEval]] as [[OnnxEvalExec]]: fixes each call's batch size from the settings and its
+ * options, and how its model reaches the executors (a broadcast made when the tasks are first
+ * shipped, or a file path for a model with external data).
  */
 case class OnnxEvalStrategy(session: SparkSession) extends SparkStrategy with Logging {
 
@@ -25,21 +25,33 @@ case class OnnxEvalStrategy(session: SparkSession) extends SparkStrategy with Lo
       val sizes = calls.map { call =>
         val binding = call.binding
         if (binding.wholeCall) 1
-        else binding.fixedBatchSize match {
-          case Some(fixed) =>
-            logInfo(s"ONNX model ${call.modelName} fixes its batch dimension at $fixed: " +
-              s"it runs $fixed row(s) per call, the last batch of a partition padded.")
-            fixed
-          case None =>
-            val wanted = call.batchSize.getOrElse(default)
-            val byBytes = binding.inputBytesPerRow.filter(_ > 0)
-              .map(bytes => math.max(1L, maxBytes / bytes).toInt).getOrElse(Int.MaxValue)
-            math.min(wanted, byBytes)
-        }
+        else
+          binding.fixedBatchSize match {
+            case Some(fixed) =>
+              logInfo(
+                s"ONNX model ${call.modelName} fixes its batch dimension at $fixed: " +
+                  s"it runs $fixed row(s) per call, the last batch of a partition padded."
+              )
+              fixed
+            case None =>
+              val wanted = call.batchSize.getOrElse(default)
+              val byBytes = binding.inputBytesPerRow
+                .filter(_ > 0)
+                .map(bytes => math.max(1L, maxBytes / bytes).toInt)
+                .getOrElse(Int.MaxValue)
+              math.min(wanted, byBytes)
+          }
       }
       val sources = calls.map(call => ModelShipping.source(call.binding.model))
-      OnnxEvalExec(calls, resultAttrs, passThrough, planLater(child), sizes, maxBytes,
-        sources) :: Nil
+      OnnxEvalExec(
+        calls,
+        resultAttrs,
+        passThrough,
+        planLater(child),
+        sizes,
+        maxBytes,
+        sources
+      ) :: Nil
     case _ => Nil
   }
 }

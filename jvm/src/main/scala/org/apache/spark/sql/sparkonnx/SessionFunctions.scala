@@ -7,8 +7,8 @@ import org.apache.spark.sql.catalyst.analysis.FunctionRegistry.FunctionBuilder
 import org.apache.spark.sql.classic.{SparkSession => ClassicSession}
 
 /**
- * The one door into the session's function registry (`private[sql]`), used to add a
- * temporary per-model SQL function. Nothing else lives here.
+ * The one door into the session's function registry (`private[sql]`), used to add a temporary
+ * per-model SQL function. Nothing else lives here.
  */
 object SessionFunctions {
 
@@ -17,15 +17,24 @@ object SessionFunctions {
 
   /** Whether `spark` has a temporary function `name` (in any case). */
   def isTemporary(spark: SparkSession, name: String): Boolean =
-    spark.asInstanceOf[ClassicSession].sessionState.catalog
+    spark
+      .asInstanceOf[ClassicSession]
+      .sessionState
+      .catalog
       .isTemporaryFunction(FunctionIdentifier(name))
 
   /** Adds or replaces the temporary function `name` in `spark` (like a temp view). */
   def register(spark: SparkSession, name: String, builder: FunctionBuilder): Unit =
-    spark.asInstanceOf[ClassicSession].sessionState.functionRegistry
+    spark
+      .asInstanceOf[ClassicSession]
+      .sessionState
+      .functionRegistry
       .createOrReplaceTempFunction(name, builder, "scala_udf")
 
   def drop(spark: SparkSession, name: String): Unit =
-    spark.asInstanceOf[ClassicSession].sessionState.catalog
+    spark
+      .asInstanceOf[ClassicSession]
+      .sessionState
+      .catalog
       .dropTempFunction(name, ignoreIfNotExists = true)
 }
