@@ -94,7 +94,7 @@ object ModelLoader extends Logging {
     val parsed =
       try OnnxModel.parse(bytes, source)
       catch {
-        // Limits this reader sets (nesting depth, external data from bytes): safe to say.
+        // Rules this reader enforces on a model's structure: safe to say.
         case e: ModelLimitExceeded =>
           throw OnnxErrors.invalidModel(name, source, e.getMessage, null)
         case NonFatal(e) =>
@@ -116,5 +116,8 @@ object ModelLoader extends Logging {
   }
 }
 
-/** A limit the model reader enforces (depth, size): its message names the limit, not content. */
+/**
+ * A rule the model reader enforces on a model's structure (nesting depth, an external tensor
+ * without a location): its message states the rule, so it is safe to repeat to the caller.
+ */
 private[model] class ModelLimitExceeded(reason: String) extends IllegalArgumentException(reason)

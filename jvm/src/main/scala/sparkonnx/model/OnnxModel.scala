@@ -24,6 +24,9 @@ final class OnnxModel private (
   /** The bytes a session of the model budgets for: its files, data files included. */
   val sizeBytes: Long = if (externalSizeBytes >= 0) externalSizeBytes else bytes.length.toLong
 
+  /** The size of the model file itself (its external data files not counted). */
+  val fileBytes: Long = bytes.length.toLong
+
   /**
    * The model's identity for session caching: its SHA-256, plus its file for a model whose weights
    * live outside it (the same graph file may point at different weights).

@@ -10,7 +10,7 @@ object SignatureJson {
     render(
       JObject(
         "sha256" -> JString(model.sha256),
-        "sizeBytes" -> JInt(model.sizeBytes),
+        "sizeBytes" -> JInt(model.fileBytes),
         "producer" -> JString(model.signature.producer),
         "irVersion" -> JInt(model.signature.irVersion),
         "opsets" -> JObject(model.signature.opsets.toList.sorted.map { case (domain, version) =>

@@ -194,7 +194,7 @@ private[model] object SignatureReader {
       }
     }
     if (stored == 1L && !located) {
-      throw new IllegalArgumentException(
+      throw new ModelLimitExceeded(
         s"tensor '$name' is stored in external data but names no location"
       )
     }
