@@ -36,6 +36,7 @@ STATIC = [
     "spark.onnx.intraOpThreads.limit",
     "spark.onnx.batchMaxBytes.limit",
     "spark.onnx.image.maxPixels.limit",
+    "spark.onnx.image.decodeBudget",
 ]
 SESSION = [
     "spark.onnx.batchSize",

@@ -104,4 +104,121 @@ class ImageStagesSuite extends AnyFunSuite with OnnxSparkSession {
       .getAs[Vector](0)
     assert(again === features)
   }
+
+  // ---- Bad images are conditions, not raw JVM errors (issue 14) ----
+
+  /** A 64x64 noisy JPEG: enough entropy-coded data that cutting it loses pixels. */
+  private lazy val jpeg: Array[Byte] = {
+    val random = new scala.util.Random(7)
+    val image = new BufferedImage(64, 64, BufferedImage.TYPE_3BYTE_BGR)
+    for (y <- 0 until 64; x <- 0 until 64) image.setRGB(x, y, random.nextInt(0x1000000))
+    val out = new ByteArrayOutputStream()
+    ImageIO.write(image, "jpg", out)
+    out.toByteArray
+  }
+
+  /** A 4-component (CMYK-style) JPEG, written from a raw 4-band raster. */
+  private lazy val cmykJpeg: Array[Byte] = {
+    val raster = java.awt.image.Raster.createInterleavedRaster(
+      java.awt.image.DataBuffer.TYPE_BYTE,
+      32,
+      32,
+      4,
+      null
+    )
+    for (y <- 0 until 32; x <- 0 until 32; b <- 0 until 4) raster.setSample(x, y, b, (x * 8 + b))
+    val writer = ImageIO.getImageWritersByFormatName("jpeg").next()
+    val out = new ByteArrayOutputStream()
+    val stream = ImageIO.createImageOutputStream(out)
+    writer.setOutput(stream)
+    writer.write(null, new javax.imageio.IIOImage(raster, null, null), null)
+    stream.close()
+    writer.dispose()
+    out.toByteArray
+  }
+
+  private def badImage(bytes: => Any): String =
+    intercept[ImageDecoder.BadImage](bytes).reason
+
+  /** The condition `onnx_image_tensor` raises on `query`'s image, found in the cause chain. */
+  private def invalidImage(query: String): org.apache.spark.SparkThrowable = {
+    val error = intercept[Exception](spark.sql(query).collect())
+    Iterator
+      .iterate[Throwable](error)(_.getCause)
+      .takeWhile(_ != null)
+      .collectFirst {
+        case e: org.apache.spark.SparkThrowable if e.getCondition == "ONNX_INVALID_IMAGE" => e
+      }
+      .getOrElse(fail("no ONNX_INVALID_IMAGE in the cause chain", error))
+  }
+
+  private def binaryView(name: String, bytes: Array[Byte]): Unit =
+    spark
+      .createDataFrame(
+        java.util.List.of(Row(bytes)),
+        new StructType().add("image", BinaryType)
+      )
+      .createOrReplaceTempView(name)
+
+  test("an image struct claiming 65536x65536, or more data than it holds, is ONNX_INVALID_IMAGE") {
+    assert(
+      badImage(ImageDecoder.fromSparkImage(65536, 65536, 3, Array[Byte](1, 2, 3), Long.MaxValue))
+        .contains("65536x65536x3")
+    )
+    assert(
+      badImage(ImageDecoder.fromSparkImage(10, 10, 3, new Array[Byte](5), Long.MaxValue))
+        .contains("expected 10x10x3 = 300")
+    )
+    val struct = "named_struct('origin', 'claimed', 'height', %d, 'width', %d, " +
+      "'nChannels', 3, 'mode', 16, 'data', X'010203')"
+    for ((w, h) <- Seq((65536, 65536), (300, 300))) {
+      val image = struct.format(h, w)
+      assert(spark.sql(s"SELECT try_onnx_image_tensor($image)").head().isNullAt(0))
+      val error = invalidImage(s"SELECT onnx_image_tensor($image)")
+      assert(error.getMessageParameters.asScala.values.mkString.contains("claimed"))
+    }
+  }
+
+  test("a truncated JPEG is ONNX_INVALID_IMAGE (null under try_), not gray pixels") {
+    assert(ImageDecoder.decode(jpeg, Long.MaxValue).width === 64)
+    val truncated = jpeg.take(jpeg.length / 2)
+    assert(badImage(ImageDecoder.decode(truncated, Long.MaxValue)).contains("truncated"))
+    binaryView("truncated_jpeg", truncated)
+    assert(spark.sql("SELECT try_onnx_image_tensor(image) FROM truncated_jpeg").head().isNullAt(0))
+    invalidImage("SELECT onnx_image_tensor(image) FROM truncated_jpeg")
+  }
+
+  test("a CMYK/YCCK JPEG is refused with its reason, not decoded to wrong colours") {
+    assert(ImageDecoder.jpegComponents(jpeg) === Some(3))
+    assert(ImageDecoder.jpegComponents(cmykJpeg) === Some(4))
+    assert(badImage(ImageDecoder.decode(cmykJpeg, Long.MaxValue)).contains("CMYK"))
+    binaryView("cmyk_jpeg", cmykJpeg)
+    assert(spark.sql("SELECT try_onnx_image_tensor(image) FROM cmyk_jpeg").head().isNullAt(0))
+    val error = invalidImage("SELECT onnx_image_tensor(image) FROM cmyk_jpeg")
+    assert(error.getMessageParameters.asScala.values.mkString.contains("CMYK"))
+  }
+
+  test("a decode reserves its header estimate (16-bit samples: 2 bytes each) and releases it") {
+    val raster = java.awt.image.Raster.createInterleavedRaster(
+      java.awt.image.DataBuffer.TYPE_USHORT,
+      40,
+      30,
+      3,
+      null
+    )
+    val model = new java.awt.image.ComponentColorModel(
+      java.awt.color.ColorSpace.getInstance(java.awt.color.ColorSpace.CS_sRGB),
+      false,
+      false,
+      java.awt.Transparency.OPAQUE,
+      java.awt.image.DataBuffer.TYPE_USHORT
+    )
+    val out = new ByteArrayOutputStream()
+    ImageIO.write(new BufferedImage(model, raster, false, null), "png", out)
+    val seen = ImageDecoder.decodeWith(out.toByteArray, Long.MaxValue)(_ =>
+      sparkonnx.image.DecodeBudget.reserved
+    )
+    assert(seen >= 40L * 30 * (3 * 2 + 7))
+    assert(sparkonnx.image.DecodeBudget.reserved === 0L)
+  }
 }

@@ -46,6 +46,7 @@ class SettingsSuite extends AnyFunSuite with OnnxSparkSession {
         "spark.onnx.batchMaxBytes.limit",
         "spark.onnx.intraOpThreads.limit",
         "spark.onnx.image.maxPixels.limit",
+        "spark.onnx.image.decodeBudget",
         "spark.onnx.sessionCache.maxBytes",
         "spark.onnx.executionProvider",
         "spark.onnx.customOpLibraries",

@@ -75,6 +75,16 @@ object OnnxConf {
     default = DefaultMaxPixels
   )(integer(1, MaxMaxPixels))
 
+  val IMAGE_DECODE_BUDGET: OnnxConfEntry[Option[Long]] = OnnxConfEntry.optional[Long](
+    "spark.onnx.image.decodeBudget",
+    "Static. Bytes of heap the image decodes of one JVM may hold at once, estimated from each " +
+      "image's header (pixels x bands x bytes per sample, plus the RGB copies): decodes beyond " +
+      "it wait, and an image that alone needs more is refused (null under " +
+      "try_onnx_image_tensor). Unset: a quarter of the JVM's maximum heap.",
+    Version,
+    static = true
+  )(bytes(1, Long.MaxValue), _.toString)
+
   val SESSION_CACHE_MAX_BYTES: OnnxConfEntry[Long] = OnnxConfEntry(
     "spark.onnx.sessionCache.maxBytes",
     "Static. Budget for the model bytes of the ONNX Runtime sessions each JVM keeps; beyond " +
@@ -198,6 +208,7 @@ object OnnxConf {
     BATCH_MAX_BYTES_LIMIT,
     INTRA_OP_THREADS_LIMIT,
     IMAGE_MAX_PIXELS_LIMIT,
+    IMAGE_DECODE_BUDGET,
     SESSION_CACHE_MAX_BYTES,
     EXECUTION_PROVIDER,
     CUSTOM_OP_LIBRARIES,
@@ -233,6 +244,10 @@ object OnnxConf {
   def imageMaxPixels(session: SparkSession): Long = IMAGE_MAX_PIXELS
     .get(session)
     .getOrElse(math.min(DefaultMaxPixels, IMAGE_MAX_PIXELS_LIMIT.get(session)))
+
+  /** This JVM's image decode budget: set when Spark started, else a quarter of the max heap. */
+  def imageDecodeBudget: Long =
+    IMAGE_DECODE_BUDGET.startupValue.getOrElse(Runtime.getRuntime.maxMemory / 4)
 
   // ---- Parsers: (key, text) => value; each error names its key and what it takes ----
 

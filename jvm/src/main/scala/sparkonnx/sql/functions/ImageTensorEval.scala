@@ -31,7 +31,7 @@ case class ImageTensorEval(
   override def eval(input: InternalRow): Any = {
     val value = child.eval(input)
     if (value == null) return null
-    try UnsafeArrayData.fromPrimitiveArray(preprocessing(decode(value)))
+    try UnsafeArrayData.fromPrimitiveArray(tensor(value))
     catch {
       case e: ImageDecoder.BadImage =>
         if (failOnError) throw OnnxErrors.invalidImage(origin(value), column, e.reason)
@@ -39,8 +39,13 @@ case class ImageTensorEval(
     }
   }
 
+  private def tensor(value: Any): Array[Float] = child.dataType match {
+    case BinaryType =>
+      ImageDecoder.decodeWith(value.asInstanceOf[Array[Byte]], maxPixels)(preprocessing(_))
+    case _ => preprocessing(decode(value))
+  }
+
   private def decode(value: Any): RgbImage = child.dataType match {
-    case BinaryType => ImageDecoder.decode(value.asInstanceOf[Array[Byte]], maxPixels)
     case struct: StructType =>
       val row = value.asInstanceOf[InternalRow]
       def field(name: String) = struct.fieldIndex(name)
