@@ -234,3 +234,22 @@ def test_whole_call_steps_a_state_through_chunks(spark, models, api):
         first = models.run("state", {"x": f32(x1), "state": f32(s0)})
         second = models.run("state", {"x": f32(x2), "state": first["new_state"]})
         assert_same(out[i], second)
+
+
+def test_a_row_larger_than_the_byte_cap_runs_alone(spark, models):
+    """Rows of a dynamic dim count against spark.onnx.batchMaxBytes as they arrive: the rows
+    before a row that would pass the cap run first, and a row larger than the cap runs alone."""
+    name = models.use("seq_sum")
+    lengths = [10, 10, 500, 10]  # int64: 80, 80, 4000, 80 bytes; the cap below is 1024
+    rows = [(i, list(range(n))) for i, n in enumerate(lengths)]
+    frame = spark.createDataFrame(rows, "id INT, x ARRAY<BIGINT>").coalesce(1)
+    spark.conf.set("spark.onnx.batchMaxBytes", "1024")
+    try:
+        before = session_runs(spark)
+        # No ORDER BY: its range partitioner would sample the rows, scoring them twice.
+        got = sorted(frame.select("id", onnx_predict(name, "x").alias("y")).collect())
+        runs = session_runs(spark) - before
+    finally:
+        spark.conf.unset("spark.onnx.batchMaxBytes")
+    assert [r.y for r in got] == [sum(range(n)) for n in lengths]
+    assert runs == 3, runs  # [10, 10], [500] alone, [10]

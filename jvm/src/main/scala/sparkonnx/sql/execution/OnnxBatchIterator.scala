@@ -130,7 +130,14 @@ private[execution] final class OnnxBatchIterator(
     val scorer = this.scorer(c)
     try {
       val shapes = scorer.shapes(values)
-      if (!scorer.accepts(shapes)) runAppended(c)
+      // A row of another shape, or one that would take the batch past its byte cap, starts a
+      // new batch: a row larger than the cap runs alone.
+      if (
+        !scorer.accepts(shapes) ||
+        (scorer.pending > 0 && scorer.pendingBytes + scorer.bytesOf(shapes) > maxBytes)
+      ) {
+        runAppended(c)
+      }
       appendedRows(c)(scorer.pending) = filled
       scorer.append(values, shapes)
     } catch {
