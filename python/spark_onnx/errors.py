@@ -92,6 +92,14 @@ class RuntimeFailure(SparkOnnxError, SparkRuntimeException):
     """ONNX_RUNTIME_FAILURE: ONNX Runtime failed while running the model."""
 
 
+class NameTaken(SparkOnnxError, AnalysisException):
+    """ONNX_FUNCTION_NAME_TAKEN: a model's SQL function would hide a built-in or temporary one."""
+
+
+class StageModelNotSet(SparkOnnxError, AnalysisException):
+    """ONNX_STAGE_MODEL_NOT_SET: an ML stage names no model, or both a registered and a held one."""
+
+
 class BatchContractMismatch(SparkOnnxError, AnalysisException):
     """The batched row <-> tensor contract does not fit the model or the call (a batch axis
     that cannot be found, an input that needs a constant, an output with no batch axis);
@@ -132,6 +140,8 @@ CONDITIONS: dict[str, type[SparkOnnxError]] = {
     "ONNX_OUTPUT_NOT_PER_ROW": BatchContractMismatch,
     "ONNX_OUTPUT_SHAPE_MISMATCH": OutputShapeMismatch,
     "ONNX_OUTPUT_MIXES_ROWS": OutputShapeMismatch,
+    "ONNX_FUNCTION_NAME_TAKEN": NameTaken,
+    "ONNX_STAGE_MODEL_NOT_SET": StageModelNotSet,
 }
 
 _typed_classes: dict[tuple[type, type], type] = {}

@@ -166,6 +166,18 @@ private[sparkonnx] object OnnxErrors {
       )
     )
 
+  def functionNameTaken(model: String, reason: String) =
+    new OnnxIllegalArgumentException(
+      "ONNX_FUNCTION_NAME_TAKEN",
+      Map("model" -> model, "reason" -> reason)
+    )
+
+  def stageModelNotSet(stage: String, uid: String, reason: String) =
+    new OnnxIllegalArgumentException(
+      "ONNX_STAGE_MODEL_NOT_SET",
+      Map("stage" -> stage, "uid" -> uid, "reason" -> reason)
+    )
+
   def outputMixesRows(model: String, output: String, axis: Int) =
     new OnnxExecutionException(
       "ONNX_OUTPUT_MIXES_ROWS",

@@ -39,8 +39,9 @@ class OnnxExecutionException(
 }
 
 /**
- * A bad value for a spark-onnx setting: an `IllegalArgumentException`, as Spark's own
- * `INVALID_CONF_VALUE`, with our condition, so PySpark and Spark Connect map it like Spark's.
+ * A bad argument (a setting's value, a function name, a stage's model): an
+ * `IllegalArgumentException`, as Spark's own `INVALID_CONF_VALUE`, with our condition, so PySpark
+ * and Spark Connect map it like Spark's.
  */
 class OnnxIllegalArgumentException(condition: String, parameters: Map[String, String])
     extends IllegalArgumentException(OnnxErrorConditions.message(condition, parameters))

@@ -3,8 +3,9 @@ package sparkonnx.ml
 import org.apache.spark.ml.param.{IntParam, Param, ParamValidators, Params}
 import org.apache.spark.sql.SparkSession
 
-import sparkonnx.sql.functions.ModelCatalog
+import sparkonnx.errors.OnnxErrors
 import sparkonnx.model.OnnxModel
+import sparkonnx.sql.functions.ModelCatalog
 
 /**
  * A stage's model, always one of two Params: `modelName`, a model registered in the session, or
@@ -81,13 +82,26 @@ trait ModelHolder extends Params {
       }
   }
 
+  /** Refuses a stage naming both a registered model and a held one. */
+  private def requireOneModel(): Unit =
+    if ($(modelName).nonEmpty && $(modelPath).nonEmpty) {
+      throw OnnxErrors.stageModelNotSet(
+        getClass.getSimpleName,
+        uid,
+        s"has both modelName (${$(modelName)}) and modelPath (${$(modelPath)}): set only one"
+      )
+    }
+
+  private def noModel =
+    OnnxErrors.stageModelNotSet(
+      getClass.getSimpleName,
+      uid,
+      "has no model: call setModelName, setModelPath or setModel"
+    )
+
   /** The session name of the model: the registered one, or the held one registered by hash. */
   protected def registeredName(spark: SparkSession): String = {
-    require(
-      $(modelName).isEmpty || $(modelPath).isEmpty,
-      s"${getClass.getSimpleName} $uid " +
-        s"has both modelName (${$(modelName)}) and modelPath (${$(modelPath)}): set only one"
-    )
+    requireOneModel()
     heldModel match {
       case Some(model) =>
         val name = s"onnx_${model.sha256.take(16)}"
@@ -97,10 +111,7 @@ trait ModelHolder extends Params {
         name
       case None if $(modelName).nonEmpty => $(modelName)
       case None =>
-        throw new IllegalArgumentException(
-          s"${getClass.getSimpleName} $uid has " +
-            "no model: call setModelName, setModelPath or setModel"
-        )
+        throw noModel
     }
   }
 
@@ -109,17 +120,10 @@ trait ModelHolder extends Params {
    * registers nothing and opens no session (Spark calls `transformSchema` while planning).
    */
   protected def modelForSchema(spark: SparkSession): OnnxModel = {
-    require(
-      $(modelName).isEmpty || $(modelPath).isEmpty,
-      s"${getClass.getSimpleName} $uid " +
-        s"has both modelName (${$(modelName)}) and modelPath (${$(modelPath)}): set only one"
-    )
+    requireOneModel()
     heldModel.getOrElse {
       if ($(modelName).isEmpty) {
-        throw new IllegalArgumentException(
-          s"${getClass.getSimpleName} $uid has " +
-            "no model: call setModelName, setModelPath or setModel"
-        )
+        throw noModel
       }
       ModelCatalog.lookup(spark, $(modelName))
     }

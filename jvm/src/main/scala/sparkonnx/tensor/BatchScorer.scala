@@ -49,17 +49,8 @@ final class BatchScorer private (binding: ModelBinding, lease: SessionLease, con
     out
   }
 
-  /** The input bytes a row of these value dims takes (strings count as none). */
-  def bytesOf(shapes: Array[Array[Long]]): Long = {
-    var total = 0L
-    var k = 0
-    while (k < rowInputs.length) {
-      val i = rowInputs(k)
-      total += shapes(i).product * math.max(encoders(i).spec.elementType.byteSize, 0)
-      k += 1
-    }
-    total
-  }
+  /** Input bytes of each row appended since the last run (they share one shape). */
+  def pendingRowBytes: Long = if (appendedRows == 0) 0L else appendedBytes / appendedRows
 
   /** Whether a row of these value dims can join the rows appended since the last run. */
   def accepts(shapes: Array[Array[Long]]): Boolean = {

@@ -31,7 +31,10 @@ final class ModelBinding private (
   def wholeCall: Boolean = contract.wholeCall
 
   /** Whether input `i` takes one constant value for the whole run. */
-  def isConstant(i: Int): Boolean = contract.constant(i)
+  def isConstant(i: Int): Boolean = constantInputs(i)
+
+  // Read per row and argument: an array, not the contract's Seq.
+  private val constantInputs: Array[Boolean] = contract.constant.toArray
 
   def inputs: Seq[TensorSpec] = encoders.map(_.spec)
 

@@ -130,11 +130,12 @@ private[execution] final class OnnxBatchIterator(
     val scorer = this.scorer(c)
     try {
       val shapes = scorer.shapes(values)
-      // A row of another shape, or one that would take the batch past its byte cap, starts a
-      // new batch: a row larger than the cap runs alone.
+      // A row of another shape, or one that would take the batch past its byte cap (a row of
+      // the batch's shape has its rows' size), starts a new batch: a row larger than the cap
+      // runs alone, since it has a shape of its own or fills the batch by itself.
       if (
         !scorer.accepts(shapes) ||
-        (scorer.pending > 0 && scorer.pendingBytes + scorer.bytesOf(shapes) > maxBytes)
+        (scorer.pending > 0 && scorer.pendingBytes + scorer.pendingRowBytes > maxBytes)
       ) {
         runAppended(c)
       }

@@ -104,14 +104,12 @@ object ModelCatalog {
     lookup(spark, name)
     val registry = ModelRegistry.of(spark)
     if (SessionFunctions.isBuiltin(name)) {
-      throw new IllegalArgumentException(
-        s"cannot add a SQL function for ONNX model '$name': Spark has a built-in '$name'"
-      )
+      throw OnnxErrors.functionNameTaken(name, s"Spark has a built-in '$name'")
     }
     if (!registry.hasFunction(name) && SessionFunctions.isTemporary(spark, name)) {
-      throw new IllegalArgumentException(
-        s"cannot add a SQL function for ONNX model '$name': " +
-          s"this session already has a temporary function '$name' (drop it first)"
+      throw OnnxErrors.functionNameTaken(
+        name,
+        s"this session already has a temporary function '$name' (drop it first)"
       )
     }
     val spelled = registry.registeredName(name).getOrElse(name)
