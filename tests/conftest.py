@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -56,3 +57,76 @@ def digits_frame(spark, digits_test):
     frame = spark.createDataFrame(rows, "id INT, label INT, pixels ARRAY<FLOAT>").repartition(4)
     frame.createOrReplaceTempView("digits_test")
     return frame
+
+
+# ---- No raw JVM error reaches a user (issue 14) ----
+
+# The modules whose cases make up the bad-input table: every error they expect is checked.
+BAD_INPUT_MODULES = {
+    "test_bad_input",
+    "test_errors",
+    "test_python_errors",
+    "test_contract_errors",
+    "test_security",
+    "test_security_models",
+    "test_memory",
+    "test_images",
+    "test_image_stages",
+    "test_external_data",
+    "test_model_api",
+}
+
+RAW_JVM_ERROR = re.compile(r"\bjava\.(lang|io|nio|util)\.[A-Za-z.]*(Exception|Error)\b")
+
+
+def raw_jvm_error(error: BaseException) -> str | None:
+    """Why `error` is a raw JVM error (a Py4J wrapper, or a java.* exception named in its
+    message), or None when it is a condition a user can act on."""
+    from py4j.protocol import Py4JJavaError
+
+    if isinstance(error, Py4JJavaError):
+        return f"a raw Py4JJavaError: {str(error)[:300]}"
+    found = RAW_JVM_ERROR.search(str(error))
+    if found:
+        return f"the message names {found.group(0)}: {str(error)[:300]}"
+    return None
+
+
+class _CheckedRaises:
+    """pytest.raises that also fails when the caught error is a raw JVM error."""
+
+    def __init__(self, real, *args, **kwargs):
+        self._context = real(*args, **kwargs)
+
+    def __enter__(self):
+        self._info = self._context.__enter__()
+        return self._info
+
+    def __exit__(self, kind, value, traceback):
+        handled = self._context.__exit__(kind, value, traceback)
+        if handled and value is not None:
+            reason = raw_jvm_error(value)
+            if reason:
+                pytest.fail(f"raw JVM error reached the user: {reason}")
+        return handled
+
+
+@pytest.fixture(autouse=True)
+def no_raw_jvm_errors(request, monkeypatch):
+    """In the bad-input modules every expected error must be a condition, not a raw JVM one."""
+    if request.module.__name__.rsplit(".", 1)[-1] not in BAD_INPUT_MODULES:
+        yield
+        return
+    real = pytest.raises
+
+    def checked(expected, *args, **kwargs):
+        if args:  # the call form, pytest.raises(E, func, *args)
+            info = real(expected, *args, **kwargs)
+            reason = raw_jvm_error(info.value)
+            if reason:
+                pytest.fail(f"raw JVM error reached the user: {reason}")
+            return info
+        return _CheckedRaises(real, expected, **kwargs)
+
+    monkeypatch.setattr(pytest, "raises", checked)
+    yield

@@ -122,3 +122,16 @@ def future_opset(folder: Path) -> Path:
     path = folder / "future_opset.onnx"
     onnx.save(model, path)
     return path
+
+
+def row_sums(folder: Path) -> Path:
+    """x float[N,len] (a dynamic length) -> total float[N]: each row's sum."""
+    axes = helper.make_tensor("axes", TensorProto.INT64, [1], [1])
+    graph = helper.make_graph(
+        [helper.make_node("ReduceSum", ["x", "axes"], ["total"], keepdims=0)],
+        "row_sums",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["n", "len"])],
+        [helper.make_tensor_value_info("total", TensorProto.FLOAT, ["n"])],
+        [axes],
+    )
+    return save(graph, folder / "row_sums.onnx")

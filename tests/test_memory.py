@@ -17,6 +17,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+import model_factory
+from conftest import RAW_JVM_ERROR
+
 HERE = Path(__file__).resolve().parent
 
 
@@ -34,20 +37,25 @@ def _outcome(run):
         return {"error": type(e).__name__, "message": str(e)[:2000]}
 
 
-def _child(case: str, folder: str) -> None:
+def _session(memory: str):
     import spark_onnx
 
     spark = spark_onnx.session(
         master="local[2]",
-        conf={"spark.driver.memory": "1g", "spark.ui.enabled": "false"},
+        conf={"spark.driver.memory": memory, "spark.ui.enabled": "false"},
     )
     spark.sparkContext.setLogLevel("ERROR")
+    return spark
+
+
+def _image_child(case: str, folder: str) -> dict:
+    spark = _session("1g")
     images = sorted(Path(folder).glob(f"{case}_*.png"))
     rows = [(i, p.read_bytes()) for i, p in enumerate(images)]
     # One image per partition: local[2] decodes the two at once.
     frame = spark.createDataFrame(rows, "id int, image binary").repartition(len(rows), "id")
     frame.createOrReplaceTempView("images")
-    result = {
+    return {
         "heap": spark._jvm.java.lang.Runtime.getRuntime().maxMemory(),
         "try": _outcome(
             lambda: [
@@ -60,8 +68,72 @@ def _child(case: str, folder: str) -> None:
         ),
         "alive": _outcome(lambda: spark.range(10).count()),
     }
+
+
+WIDE_ROWS, WIDE_ELEMENTS = 180, 3_000_000  # 180 rows of 12 MB: 2.1 GB in all
+
+
+def _wide_rows_child(folder: str) -> dict:
+    """180 rows of 12 MB into a dynamic-length input, on a 1 GB heap: the byte cap runs each
+    row alone, where they once made one 2 GB batch that killed the JVM."""
+    import spark_onnx
+
+    spark = _session("1g")
+    spark_onnx.register(spark, "row_sums", str(Path(folder) / "row_sums.onnx"))
+    sums = spark.sql(
+        f"SELECT id, onnx_predict('row_sums', array_repeat(CAST(1 + id % 2 AS FLOAT), "
+        f"{WIDE_ELEMENTS})) AS total FROM range(0, {WIDE_ROWS}, 1, 2)"
+    )
+    return {
+        "heap": spark._jvm.java.lang.Runtime.getRuntime().maxMemory(),
+        "sums": _outcome(lambda: sorted((r.id, r.total) for r in sums.collect())),
+        "alive": _outcome(lambda: spark.range(10).count()),
+    }
+
+
+HUGE_ELEMENTS = 100_000_000  # one row of 400 MB
+
+
+def _rss(spark, field: str) -> int:
+    """The JVM's resident bytes now (VmRSS) or at their peak (VmHWM)."""
+    pid = spark._jvm.java.lang.ProcessHandle.current().pid()
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(f"{field}:"):
+            return int(line.split()[1]) * 1024
+    raise AssertionError(f"no {field}")
+
+
+def _huge_row_child(folder: str, scorer: str) -> dict:
+    """One 400 MB row made from the data and read whole, by Spark alone (a sum over its elements)
+    or by onnx_predict: the peak memory it takes above the warmed-up JVM's."""
+    import spark_onnx
+
+    spark = _session("3g")
+    spark_onnx.register(spark, "row_sums", str(Path(folder) / "row_sums.onnx"))
+    # Made from the data (id is 0), so that the optimiser cannot fold it into the plan.
+    row = "array_repeat(CAST(1 + id AS FLOAT), {n})"
+    query = {
+        "spark": "SELECT aggregate({row}, 0D, (s, v) -> s + v) FROM range(1)",
+        "onnx": "SELECT onnx_predict('row_sums', {row}) FROM range(1)",
+    }[scorer]
+    assert spark.sql(query.format(row=row.format(n=64))).first()[0] == 64  # warm up
+    idle = _rss(spark, "VmRSS")
+    total = spark.sql(query.format(row=row.format(n=HUGE_ELEMENTS))).first()[0]
+    return {
+        "total": total,
+        "cost": _rss(spark, "VmHWM") - idle,
+        "alive": _outcome(lambda: spark.range(10).count()),
+    }
+
+
+def _child(case: str, folder: str) -> None:
+    if case == "wide_rows":
+        result = _wide_rows_child(folder)
+    elif case.startswith("huge_row_"):
+        result = _huge_row_child(folder, case.removeprefix("huge_row_"))
+    else:
+        result = _image_child(case, folder)
     print(json.dumps(result))
-    spark.stop()
 
 
 # ---- The tests ----
@@ -86,7 +158,11 @@ def _run_child(case: str, folder: Path) -> dict:
         env=env,
     )
     assert done.returncode == 0, done.stderr[-3000:]
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    for outcome in result.values():
+        if isinstance(outcome, dict) and "message" in outcome:
+            assert not RAW_JVM_ERROR.search(outcome["message"]), outcome
+    return result
 
 
 @pytest.fixture(scope="module")
@@ -114,6 +190,36 @@ def test_two_16bit_4000x4000_pngs_wait_for_the_budget_and_decode(pngs):
     assert result["try"] == {"ok": [False, False]}, result
     assert result["strict"] == {"ok": 2}, result
     assert result["alive"] == {"ok": 10}
+
+
+# ---- Rows too big for one batch ----
+
+
+@pytest.fixture(scope="module")
+def row_sums(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("row_sums")
+    model_factory.row_sums(folder)
+    return folder
+
+
+def test_180_rows_of_12mb_run_within_a_1gb_heap(row_sums):
+    result = _run_child("wide_rows", row_sums)
+    assert result["heap"] <= 1100 << 20
+    expected = [[i, float(WIDE_ELEMENTS * (1 + i % 2))] for i in range(WIDE_ROWS)]
+    assert result["sums"] == {"ok": expected}
+    assert result["alive"] == {"ok": 10}
+
+
+def test_one_400mb_row_costs_at_most_about_twice_its_size(row_sums):
+    spark_alone = _run_child("huge_row_spark", row_sums)
+    scored = _run_child("huge_row_onnx", row_sums)
+    assert spark_alone["total"] == scored["total"] == float(HUGE_ELEMENTS)
+    row_bytes = HUGE_ELEMENTS * 4
+    # Spark itself takes ~2.4x the row to make and read it (measured: 957 MB); scoring adds at
+    # most the row's bytes once more, in one direct buffer, and nothing per element (measured:
+    # +277 MB). Once a 400 MB row took 7 GB.
+    assert scored["cost"] - spark_alone["cost"] <= 1.25 * row_bytes, (spark_alone, scored)
+    assert scored["alive"] == {"ok": 10}
 
 
 # ---- Bad images in the shared session: conditions, null under try_ ----

@@ -65,3 +65,13 @@ def test_every_condition_has_a_class():
         (root / "jvm/src/main/resources/sparkonnx/error-conditions.json").read_text()
     )
     assert set(conditions) <= set(errors.CONDITIONS)
+
+
+def test_the_raw_jvm_error_guard_tells_raw_errors_from_conditions():
+    from conftest import raw_jvm_error
+
+    raw = RuntimeError("An error occurred: java.lang.NumberFormatException: For input string")
+    assert "java.lang.NumberFormatException" in raw_jvm_error(raw)
+    assert "java.lang.OutOfMemoryError" in raw_jvm_error(RuntimeError("java.lang.OutOfMemoryError"))
+    clean = RuntimeError("[ONNX_INVALID_SETTING] spark.onnx.batchSize must be an integer")
+    assert raw_jvm_error(clean) is None

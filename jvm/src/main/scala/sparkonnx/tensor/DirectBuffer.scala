@@ -12,11 +12,18 @@ private[tensor] final class DirectBuffer {
   private var buffer: ByteBuffer = ByteBuffer.allocateDirect(0)
   private[tensor] var address = 0L
 
+  /**
+   * At least `needed` bytes, half as much again as now when that is more, in longs: the capacity of
+   * a buffer past 1.4 GB times three passes an int.
+   */
+  private def grownCapacity(needed: Int): Int =
+    math.max(needed.toLong, math.min(buffer.capacity().toLong * 3 / 2, Int.MaxValue - 8L)).toInt
+
   /** The buffer cleared and sized for `bytes` bytes. */
   def reset(bytes: Int): ByteBuffer = {
     if (buffer.capacity() < bytes) {
       buffer = ByteBuffer
-        .allocateDirect(math.max(bytes, buffer.capacity() * 3 / 2))
+        .allocateDirect(grownCapacity(bytes))
         .order(ByteOrder.nativeOrder())
       address = Platform.getDirectBufferAddress(buffer)
     }
@@ -33,7 +40,7 @@ private[tensor] final class DirectBuffer {
     val needed = offset + bytes
     if (buffer.capacity() < needed) {
       val grown = ByteBuffer
-        .allocateDirect(math.max(needed, buffer.capacity() * 3 / 2))
+        .allocateDirect(grownCapacity(needed))
         .order(ByteOrder.nativeOrder())
       val grownAddress = Platform.getDirectBufferAddress(grown)
       Platform.copyMemory(null, address, null, grownAddress, offset.toLong)

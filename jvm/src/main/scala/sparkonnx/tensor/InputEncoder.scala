@@ -118,10 +118,27 @@ final class InputEncoder(
     if (isString) appendStrings(value, batch)
     else {
       val bytes = batch.elementsPerRow * elementSize
+      checkRunBytes(batch, batch.rows + 1)
       val buffer = batch.buffer.extend(batch.rows * bytes, bytes)
       layout.writeRow(value, buffer, batch.buffer)
     }
     batch.rows += 1
+  }
+
+  /**
+   * Refuses a run of `rows` rows like the batch's whose tensor would pass the bytes one direct
+   * buffer can hold: the byte cap splits batches, but a fixed batch size of huge rows cannot split.
+   */
+  private def checkRunBytes(batch: InputBatch, rows: Int): Unit = {
+    val total = rows.toLong * batch.elementsPerRow * math.max(elementSize, 1)
+    if (total > InputEncoder.MaxRunBytes) {
+      throw context.shapeMismatch(
+        expected,
+        s"$rows rows of ${ValueShape.describe(batch.shape, layout.depth)} in one run " +
+          s"($total bytes, over the ${InputEncoder.MaxRunBytes >> 20} MiB one run's input may " +
+          "take; a model with a fixed batch size cannot split it)"
+      )
+    }
   }
 
   /** Bytes one more row like the batch's rows would add (0 for strings). */
@@ -146,6 +163,7 @@ final class InputEncoder(
    * feed is the one value itself. `batch` must stay untouched until the tensor is closed.
    */
   def tensor(env: OrtEnvironment, batch: InputBatch, runRows: Int): OnnxTensor = {
+    if (!isString) checkRunBytes(batch, runRows)
     batch.padTo(runRows, elementSize)
     feed match {
       case InputFeed.PerRow(axis, _) =>
@@ -188,6 +206,9 @@ private object InputEncoder {
 
   /** One value's tensor bytes; direct buffers are indexed by int, so well below 2 GiB. */
   val MaxValueBytes: Long = 1L << 30
+
+  /** One run's bytes for one input: direct buffers are indexed by int. */
+  val MaxRunBytes: Long = Int.MaxValue - 8L
 
   /** Element types whose tensors ORT builds from raw bytes. */
   def byteTensorType(element: ElementType): OnnxJavaType = element match {

@@ -54,9 +54,19 @@ private[execution] final class OnnxBatchIterator(
       else UnsafeProjection.create(kept, childOutput)
     if (capacity == 1) project else row => project(row).copy()
   }
-  // Inputs are read from the child's row as it arrives; rescoring reads the kept copy.
-  private val inputs: Array[Array[Expression]] =
-    calls.map(_.children.map(BindReferences.bindReference(_, childOutput)).toArray).toArray
+  // Inputs are read from the child's row as it arrives, by one generated projection per call
+  // (interpreted evaluation of an argument such as array_repeat or transform boxes every element);
+  // constants are encoded once by the scorer, so the projection skips them. Rescoring reads the
+  // kept copy.
+  private val inputs: Array[MutableProjection] = calls.map { call =>
+    val arguments = call.children.zipWithIndex.map { case (argument, a) =>
+      if (call.binding.isConstant(a)) Literal(null, argument.dataType) else argument
+    }
+    val projection = MutableProjection.create(arguments, childOutput)
+    projection.initialize(Option(TaskContext.get()).map(_.partitionId()).getOrElse(0))
+    projection
+  }.toArray
+  private val argumentTypes = calls.map(_.children.map(_.dataType).toArray).toArray
   private lazy val keptInputs: Array[Array[Expression]] =
     calls.map(_.children.map(BindReferences.bindReference(_, kept)).toArray).toArray
 
@@ -117,13 +127,18 @@ private[execution] final class OnnxBatchIterator(
    * Appends `row`'s inputs to call `c`'s batch, running it first when the row's value shapes differ
    * from the batch's, and after when the batch is full: a null input gives null.
    */
-  private def append(c: Int, row: InternalRow, arguments: Array[Expression]): Unit = {
+  private def append(c: Int, row: InternalRow, arguments: MutableProjection): Unit = {
     results(c)(filled) = null
     val values = argValues(c)
     val constant = constants(c)
+    val types = argumentTypes(c)
+    val projected = arguments(row)
     var a = 0
-    while (a < arguments.length) {
-      values(a) = if (calls(c).binding.isConstant(a)) constant(a) else arguments(a).eval(row)
+    while (a < values.length) {
+      values(a) =
+        if (calls(c).binding.isConstant(a)) constant(a)
+        else if (projected.isNullAt(a)) null
+        else projected.get(a, types(a))
       if (values(a) == null) return
       a += 1
     }
