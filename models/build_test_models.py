@@ -364,6 +364,43 @@ CONTRACT_BUILDERS = {
 }
 
 
+# Graphs only the Python contract tests build (into their temp folder): no Scala suite needs them.
+def fixed1_conv() -> onnx.GraphProto:
+    """x[1,3,8,8] -> Conv(2 filters 3x3, pads 1) -> y[1,2,8,8]: a batch of exactly one."""
+    weights = np.sin(np.arange(54, dtype=np.float32)).reshape(2, 3, 3, 3)
+    return _graph(
+        "fixed1_conv",
+        [helper.make_node("Conv", ["x", "W", "B"], ["y"], pads=[1, 1, 1, 1])],
+        [_io("x", F32, [1, 3, 8, 8])],
+        [_io("y", F32, [1, 2, 8, 8])],
+        [_const("W", weights), _const("B", [0.5, -0.5])],
+    )
+
+
+def reduce_batch() -> onnx.GraphProto:
+    """x[N,4] -> ReduceSum over axis 0 -> [4]."""
+    node = helper.make_node("ReduceSum", ["x", "axis0"], ["y"], keepdims=0)
+    return _unary("reduce_batch", [node], ["n", 4], [4], inits=[_const("axis0", [0], I64)])
+
+
+def fixed_disagree() -> onnx.GraphProto:
+    """a[4,2] and b[3,2], both fed by columns: fixed batches disagreeing on N."""
+    return _graph(
+        "fixed_disagree",
+        [helper.make_node("Identity", [n], [f"y_{n}"]) for n in ("a", "b")],
+        [_io("a", F32, [4, 2]), _io("b", F32, [3, 2])],
+        [_io("y_a", F32, [4, 2]), _io("y_b", F32, [3, 2])],
+    )
+
+
+PYTHON_CONTRACT_BUILDERS = {
+    **CONTRACT_BUILDERS,
+    "fixed1_conv": fixed1_conv,
+    "reduce_batch": reduce_batch,
+    "fixed_disagree": fixed_disagree,
+}
+
+
 def external_matmul(folder: Path) -> Path:
     """x float[N,4] @ W[4,3] + b[3] -> y[N,3], W and b in the external data file
     external_matmul.weights beside the model (ONNX Runtime opens it by path)."""
