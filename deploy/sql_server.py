@@ -75,6 +75,7 @@ def main(argv: list[str] | None = None) -> None:
     command += ["--hiveconf", "hive.server2.thrift.bind.host=127.0.0.1"]
 
     # One beeline call (a JVM start) both defines the zoo's functions and scores a row.
+    run_dir.mkdir(parents=True, exist_ok=True)
     script = run_dir / "ready.sql"
     script.write_text(";\n".join([*zoo_functions(servers.models_from(args)), READY_QUERY]) + ";\n")
 
