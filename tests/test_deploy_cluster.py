@@ -153,11 +153,12 @@ def test_scala_app_on_the_cluster(cluster, cluster_run, tmp_path):
     assert result == {k: python[k] for k in ("rows", "id_sum", "checksum")}
 
 
-def beeline(port: int, sql: str, *options: str) -> subprocess.CompletedProcess:
-    """beeline (the Hive JDBC driver pip's pyspark ships) against the server on `port`."""
+def beeline(port: int, *options: str) -> subprocess.CompletedProcess:
+    """beeline (the Hive JDBC driver pip's pyspark ships) against the server on `port`;
+    `options` name the statements (`-e SQL` or `-f FILE`)."""
     command = [str(Path(environment()["SPARK_HOME"]) / "bin" / "beeline")]
     command += ["-u", f"jdbc:hive2://127.0.0.1:{port}/default", "-n", "tester"]
-    command += ["--silent=true", "--outputformat=csv2", *options, "-e", sql]
+    command += ["--silent=true", "--outputformat=csv2", *options]
     return subprocess.run(
         command, capture_output=True, text=True, timeout=180, env=environment(), check=False
     )
@@ -172,6 +173,7 @@ def test_jdbc_server_on_the_cluster(cluster, photo_folder, digits_test, tmp_path
         pixels = ", ".join(str(float(v)) for v in digits_test[0][0])
         good = beeline(
             port,
+            "-e",
             f"SELECT onnx_predict('digits', CAST(array({pixels}) AS ARRAY<FLOAT>)) AS p;"
             "SELECT try_onnx_predict('digits', CAST(array(1, 2, 3) AS ARRAY<FLOAT>)) IS NULL"
             " AS bad_row_is_null;"
@@ -194,12 +196,13 @@ def test_jdbc_server_on_the_cluster(cluster, photo_folder, digits_test, tmp_path
         # The tasks ran on the two executors of the cluster, not in the server's JVM.
         assert values["executors,scored"] == "2,200000"
         assert "Usage:" in good.stdout and "onnx_predict(model, input1" in good.stdout
-        refused = beeline(
-            port,
-            "SET spark.onnx.customOpLibraries=/tmp/libcustom.so;"
-            "SELECT onnx_predict('nope', array(CAST(1 AS FLOAT)));",
-            "--force=true",
+        # A script with --force: beeline reports each failing statement and goes on.
+        statements = tmp_path / "refused.sql"
+        statements.write_text(
+            "SET spark.onnx.customOpLibraries=/tmp/libcustom.so;\n"
+            "SELECT onnx_predict('nope', array(CAST(1 AS FLOAT)));\n"
         )
+        refused = beeline(port, "--force=true", "-f", str(statements))
         errors = [line for line in refused.stderr.splitlines() if line.startswith("Error:")]
         assert len(errors) == 2, refused.stderr[-3000:]
         for error, condition, state in zip(
