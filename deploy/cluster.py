@@ -30,9 +30,13 @@ def master_json(web_port: int) -> dict | None:
         return None
 
 
-def alive_workers(web_port: int) -> int:
+def registered(web_port: int, worker_web_ports: list[int]) -> bool:
+    """Whether each of our workers (known by its web UI port) is ALIVE at the master. A worker
+    killed a moment ago stays ALIVE there until it misses its heartbeats, and its restart
+    registers under a new id, so a count of ALIVE workers would not do."""
     view = master_json(web_port) or {}
-    return sum(1 for w in view.get("workers", []) if w.get("state") == "ALIVE")
+    alive = {w.get("webuiaddress") for w in view.get("workers", []) if w.get("state") == "ALIVE"}
+    return all(f"http://127.0.0.1:{port}" in alive for port in worker_web_ports)
 
 
 def daemon_env(run_dir: Path, heap: str) -> dict[str, str]:
@@ -74,20 +78,23 @@ def up(args: argparse.Namespace) -> None:
         run_dir / "master.log",
     )
     pids = []
+    web_ports = state.setdefault("worker_web_ports", {})
     for n in range(1, state["workers"] + 1):
         name = f"worker-{n}"
         pid = processes.pid_of(name, run_dir)
         if pid is None:
             work_dir = run_dir / name
             work_dir.mkdir(parents=True, exist_ok=True)
+            web_ports[name] = processes.free_port()
             command = [tool("spark-class"), WORKER_CLASS, "--host", "127.0.0.1"]
             command += ["--cores", str(state["cores"]), "--memory", state["memory"]]
-            command += ["--webui-port", str(processes.free_port()), "--work-dir", str(work_dir)]
+            command += ["--webui-port", str(web_ports[name]), "--work-dir", str(work_dir)]
             pid = processes.start(name, command + [master], run_dir, env)
         pids.append((name, pid))
+    processes.write_state(run_dir, state)
     processes.wait_until(
         f"{state['workers']} workers",
-        lambda: alive_workers(state["web_port"]) >= state["workers"],
+        lambda: registered(state["web_port"], [web_ports[n] for n, _ in pids if n in web_ports]),
         args.timeout,
         lambda: all(processes.running(pid) for _, pid in pids),
         run_dir / "master.log",
