@@ -9,8 +9,8 @@ import sparkonnx.functions.onnx_predict
 /**
  * A Scala application `spark-submit --class` runs on the standalone cluster
  * (tests/test_deploy_cluster.py): registers the digits model from the application, scores `rows`
- * generated rows with the DataFrame `onnx_predict` and prints one JSON line (row count, sum of
- * ids, checksum) that must equal the Python application's on the same rows.
+ * generated rows with the DataFrame `onnx_predict` and prints one JSON line (row count, sum of ids,
+ * checksum) that must equal the Python application's on the same rows.
  *
  * {{{
  * spark-submit --master spark://127.0.0.1:7077 --jars <spark-onnx and onnxruntime jars> \
