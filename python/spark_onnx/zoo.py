@@ -86,14 +86,25 @@ def register(spark: SparkSession, name: str = "mobilenet_v2", top_k: int = 5) ->
     model = get(name)
     register_model(spark, name, model.classifier)
     register_model(spark, f"{name}_features", model.features)
+    for statement in top_k_functions(model, top_k):
+        spark.sql(statement)
+    return model
+
+
+def top_k_functions(model: ZooModel, top_k: int = 5, temporary: bool = True) -> list[str]:
+    """The SQL that defines `<name>_top<k>(content BINARY)` and `<name>_top<k>_image(image)`
+    over the model registered as `<name>`: temporary functions of one session (`register`), or
+    permanent ones in the metastore, which every session of a server shares (bin/sql-server)."""
     labels = ", ".join(
         "'" + label.replace("\\", "\\\\").replace("'", "\\'") + "'" for label in model.labels
     )
+    kind = "TEMPORARY FUNCTION" if temporary else "FUNCTION"
+    statements = []
     for suffix, argument in (("", "content BINARY"), ("_image", f"image {IMAGE_TYPE}")):
         parameter = argument.split()[0]
-        spark.sql(
-            f"CREATE OR REPLACE TEMPORARY FUNCTION {name}_top{top_k}{suffix}({argument}) "
-            f"RETURNS {TOP_K_TYPE} RETURN onnx_top_k(onnx_predict('{name}', "
-            f"onnx_image_tensor({parameter}, '{name}')), {top_k}, array({labels}))"
+        statements.append(
+            f"CREATE OR REPLACE {kind} {model.name}_top{top_k}{suffix}({argument}) "
+            f"RETURNS {TOP_K_TYPE} RETURN onnx_top_k(onnx_predict('{model.name}', "
+            f"onnx_image_tensor({parameter}, '{model.name}')), {top_k}, array({labels}))"
         )
-    return model
+    return statements
