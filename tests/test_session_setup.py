@@ -67,3 +67,32 @@ def test_python_made_error_has_the_jvm_message():
     assert error.getCondition() == "ONNX_EXTENSION_NOT_ENABLED"
     assert str(error).startswith("[ONNX_EXTENSION_NOT_ENABLED] spark-onnx's SQL extension")
     assert "spark.sql.extensions=sparkonnx.SparkOnnxExtensions" in str(error)
+
+
+class _Builder:
+    """What `configure` reads and writes of a SparkSession.Builder."""
+
+    def __init__(self, **options: str) -> None:
+        self._options: dict[str, str] = dict(options)
+
+    def config(self, key: str, value: str) -> _Builder:
+        self._options[key] = value
+        return self
+
+
+def test_configure_names_the_shipped_model_folders():
+    options = spark_onnx.configure(_Builder())._options
+    folders = options["spark.onnx.zoo.dirs"].split(",")
+    assert folders == [str(spark_onnx.zoo.folder()), os.path.dirname(spark_onnx.samples.digits())]
+    assert options["spark.sql.extensions"] == "sparkonnx.SparkOnnxExtensions"
+
+
+def test_configure_for_a_server_started_elsewhere_adds_only_models():
+    # Its jars and extension are the server's own business: setting them from a client can only
+    # fail (and warn), so only the models are added.
+    builder = _Builder(**{"spark.remote": "sc://models.example:15002"})
+    options = spark_onnx.configure(builder, models={"m": "/srv/m.onnx"})._options
+    assert options == {
+        "spark.remote": "sc://models.example:15002",
+        "spark.onnx.model.m": "/srv/m.onnx",
+    }
