@@ -181,21 +181,10 @@ def readme_spark_sql_block() -> str:
 
 def test_fresh_venv_with_only_the_two_wheels(wheels, tmp_path):
     venv = tmp_path / "venv"
-    run([sys.executable, "-m", "venv", str(venv)], timeout=300)
-    python = venv / "bin" / "python"
-    # The wheels go in before the dependencies are visible, so pip sees only this venv.
-    run(
-        [str(python), "-m", "pip", "install", "-q", "--no-index", "--no-deps"]
-        + [str(wheels["main"]), str(wheels["zoo"])],
-        timeout=600,
-    )
-    site = run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"])
-    # Dependencies from the project's .venv; a .pth file there is not run from here, so its
-    # editable spark_onnx stays out and `import spark_onnx` finds the wheel's.
-    dependencies = sysconfig.get_paths()["purelib"]
-    (Path(site.stdout.strip()) / "project_dependencies.pth").write_text(dependencies + "\n")
     work = tmp_path / "elsewhere"
     work.mkdir()
+    # Nothing of the checkout: no PYTHONPATH (pip would take the checkout's spark_onnx for an
+    # installed one), no zoo or Spark setting.
     env = {
         k: v
         for k, v in os.environ.items()
@@ -204,7 +193,21 @@ def test_fresh_venv_with_only_the_two_wheels(wheels, tmp_path):
     env["PATH"] = os.pathsep.join(
         [str(venv / "bin"), str(Path(sys.executable).parent), env["PATH"]]
     )
-
+    run([sys.executable, "-m", "venv", str(venv)], timeout=300)
+    python = venv / "bin" / "python"
+    # The wheels go in before the dependencies are visible, so pip sees only this venv.
+    run(
+        [str(python), "-m", "pip", "install", "-q", "--no-index", "--no-deps"]
+        + [str(wheels["main"]), str(wheels["zoo"])],
+        cwd=work,
+        env=env,
+        timeout=600,
+    )
+    site = run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"])
+    # Dependencies from the project's .venv; a .pth file there is not run from here, so its
+    # editable spark_onnx stays out and `import spark_onnx` finds the wheel's.
+    dependencies = sysconfig.get_paths()["purelib"]
+    (Path(site.stdout.strip()) / "project_dependencies.pth").write_text(dependencies + "\n")
     result = json.loads(
         run([str(python), "-c", README_PYTHON], cwd=work, env=env, timeout=600)
         .stdout.strip()
