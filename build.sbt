@@ -18,6 +18,9 @@ lazy val onnxRuntimeVersion = pinned("onnxruntime")
 ThisBuild / organization := "io.github.sparkonnx"
 ThisBuild / version := "0.1.0"
 ThisBuild / scalaVersion := "2.13.18"
+ThisBuild / description :=
+  "ONNX models as native Spark SQL expressions: batched inference inside the executor JVMs."
+ThisBuild / licenses := List("Apache-2.0" -> url("https://www.apache.org/licenses/LICENSE-2.0"))
 
 // Spark on Java 17 needs these module openings (the list spark-submit adds itself).
 lazy val sparkJavaOptions = Seq(
@@ -52,7 +55,14 @@ lazy val sparkOnnx = (project in file("jvm"))
   .settings(
     name := "spark-onnx",
     scalacOptions ++= Seq("-deprecation", "-feature", "-unchecked", "-Xlint:-unused,_"),
+    // Published as io.github.sparkonnx:spark-onnx_2.13 (`publishLocal`, `publishM2`): ONNX
+    // Runtime is its one compile dependency; Spark and Scala's library are provided by Spark.
+    autoScalaLibrary := false,
+    // The local repositories hold the build of the working tree: a rebuilt 0.1.0 replaces the old.
+    publishLocalConfiguration := publishLocalConfiguration.value.withOverwrite(true),
+    publishM2Configuration := publishM2Configuration.value.withOverwrite(true),
     libraryDependencies ++= Seq(
+      "org.scala-lang" % "scala-library" % scalaVersion.value % Provided,
       "org.apache.spark" %% "spark-sql" % sparkVersion % Provided,
       // ML vectors and the ML stages; Spark distributions ship it, so it is not bundled.
       "org.apache.spark" %% "spark-mllib" % sparkVersion % Provided,

@@ -103,6 +103,10 @@ def main(model_path: str, rows_path: str, work_dir: str) -> None:
             "bad number": lambda: spark.conf.set("spark.onnx.batchSize", "1e9"),
             "host file": lambda: register_and_describe(spark, "/etc/passwd"),
             "url": lambda: register_and_describe(spark, "http://127.0.0.1:9/m.onnx"),
+            # Under the allowed root but missing: register itself fails, naming the file.
+            "missing file": lambda: spark_onnx.register(
+                spark, "missing", str(Path(model_path).parent / "no_such_model.onnx")
+            ),
         }.items()
     }
     print(

@@ -63,4 +63,12 @@ def test_onnx_predict_on_spark_connect(tmp_path, digits_test, digits_direct):
             "condition": "ONNX_MODEL_SOURCE_NOT_ALLOWED",
         },
         "url": {"type": "ModelSourceNotAllowed", "condition": "ONNX_MODEL_SCHEME_NOT_ALLOWED"},
+        "missing file": {"type": "ModelFileNotFound", "condition": "ONNX_MODEL_FILE_NOT_FOUND"},
     }
+    # A model that failed at register is not left configured.
+    assert "missing" not in result["names"]
+    # The server started with the jars, the extension and the static settings: PySpark setting
+    # them again on the session must not print warnings (spark.ui.enabled, the client's own
+    # choice, still warns: PySpark's behaviour, not ours).
+    for key in ("spark.jars", "spark.sql.extensions", "spark.onnx."):
+        assert f"Failed to set {key}" not in done.stderr, done.stderr[-3000:]

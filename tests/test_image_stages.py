@@ -12,6 +12,7 @@ from image_reference import preprocess
 from PIL import Image
 from skimage import data as photos
 
+import spark_onnx
 from spark_onnx import zoo
 from spark_onnx.ml_images import ImageFeaturizer, ImagePredictor
 from spark_onnx.transfer_demo import digit_images
@@ -111,3 +112,22 @@ def test_transfer_learning_pipeline(spark, mobilenet, tmp_path):
     reloaded = PipelineModel.load(str(tmp_path / "pipeline"))
     before = model.transform(test).select("prediction").collect()
     assert reloaded.transform(test).select("prediction").collect() == before
+
+
+def test_zoo_names_need_no_registration_and_come_labelled(spark, photo_frame):
+    # A new session has no registered models: the name resolves from spark.onnx.zoo.dirs.
+    fresh = spark.newSession()
+    frame = fresh.createDataFrame(photo_frame.collect(), photo_frame.schema)
+    stage = ImagePredictor(modelName="mobilenet_v2", inputCol="image", topK=5)
+    rows = {r.name: r.predictions for r in stage.transform(frame).collect()}
+    labels = zoo.get("mobilenet_v2").labels
+    for name, label in PHOTOS.items():
+        assert rows[name][0].label == label
+        assert [p.label for p in rows[name]] == [labels[p["index"]] for p in rows[name]]
+    assert "mobilenet_v2" not in spark_onnx.registered(fresh)
+    frame.createOrReplaceTempView("photos")
+    top1 = fresh.sql(
+        "SELECT array_position(p, array_max(p)) - 1 AS top1 FROM (SELECT onnx_predict("
+        "'mobilenet_v2', onnx_image_tensor(image, 'mobilenet_v2')) AS p FROM photos)"
+    ).collect()
+    assert sorted(labels[r.top1] for r in top1) == sorted(PHOTOS.values())

@@ -37,6 +37,7 @@ STATIC = [
     "spark.onnx.batchMaxBytes.limit",
     "spark.onnx.image.maxPixels.limit",
     "spark.onnx.image.decodeBudget",
+    "spark.onnx.zoo.dirs",
 ]
 SESSION = [
     "spark.onnx.batchSize",

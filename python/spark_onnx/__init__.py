@@ -2,11 +2,11 @@
 
 >>> import spark_onnx
 >>> spark = spark_onnx.session()
->>> spark_onnx.register(spark, "digits", "models/digits.onnx")
+>>> spark_onnx.register(spark, "digits", spark_onnx.samples.digits())
 >>> spark.sql("SELECT onnx_predict('digits', pixels) FROM images")
 """
 
-from . import errors, functions
+from . import errors, functions, samples, zoo
 from ._jars import MissingJarError, bundled_jars
 from .config import configure, session
 from .convert import ParityError, from_keras, from_sklearn, from_tensorflow, from_torch
@@ -35,6 +35,8 @@ __all__ = [
     "load",
     "register",
     "registered",
+    "samples",
     "session",
     "unregister",
+    "zoo",
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 from pathlib import Path
 
 JARS_DIR = Path(__file__).resolve().parent / "jars"
@@ -32,3 +33,38 @@ def bundled_jars() -> list[str]:
             f"Build and copy the jars with: {BUILD_COMMAND}"
         )
     return [str(j) for j in ours + ort]
+
+
+def submit_options() -> list[str]:
+    """The spark-submit options that enable spark-onnx in a Spark started outside Python
+    (spark-sql, spark-shell, spark-submit, a Thrift or Spark Connect server): the bundled jars,
+    the extension, and the folders of the shipped models, so zoo and sample names resolve."""
+    from .config import ZOO_DIRS_CONF, shipped_model_folders
+
+    options = [
+        "--jars",
+        ",".join(bundled_jars()),
+        "--conf",
+        f"spark.sql.extensions={EXTENSION_CLASS}",
+    ]
+    folders = shipped_model_folders()
+    if folders:
+        options += ["--conf", f"{ZOO_DIRS_CONF}={','.join(folders)}"]
+    return options
+
+
+def spark_submit_line(program: str = "spark-sql") -> str:
+    """`program` with `submit_options()`, quoted for a POSIX shell, ready to paste."""
+    return shlex.join([program, *submit_options()])
+
+
+def report() -> str:
+    """What `spark-onnx jars` prints: the jar paths, then a spark-sql line that uses them."""
+    return "\n".join(
+        [
+            *bundled_jars(),
+            "",
+            "# spark-onnx in spark-sql (or spark-shell, spark-submit, start-connect-server.sh):",
+            spark_submit_line(),
+        ]
+    )

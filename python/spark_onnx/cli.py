@@ -31,6 +31,10 @@ def parser() -> argparse.ArgumentParser:
 
     commands.add_parser("zoo", help="the shipped pretrained models")
 
+    from .commands.jars import add_arguments as jars_arguments
+
+    jars_arguments(commands.add_parser("jars", help="the jars, and a spark-sql line using them"))
+
     demo = commands.add_parser("demo", help="score the digits test set on local Spark")
     demo.add_argument("--models-dir", default="models", help="folder holding digits.onnx")
     demo.add_argument("--master", default="local[2]", help="Spark master (default local[2])")

@@ -100,6 +100,11 @@ class StageModelNotSet(SparkOnnxError, AnalysisException):
     """ONNX_STAGE_MODEL_NOT_SET: an ML stage names no model, or both a registered and a held one."""
 
 
+class ExtensionNotEnabled(SparkOnnxError, AnalysisException):
+    """ONNX_EXTENSION_NOT_ENABLED: the session was started without
+    `spark.sql.extensions=sparkonnx.SparkOnnxExtensions`, so no model can be called in it."""
+
+
 class BatchContractMismatch(SparkOnnxError, AnalysisException):
     """The batched row <-> tensor contract does not fit the model or the call (a batch axis
     that cannot be found, an input that needs a constant, an output with no batch axis);
@@ -142,7 +147,39 @@ CONDITIONS: dict[str, type[SparkOnnxError]] = {
     "ONNX_OUTPUT_MIXES_ROWS": OutputShapeMismatch,
     "ONNX_FUNCTION_NAME_TAKEN": NameTaken,
     "ONNX_STAGE_MODEL_NOT_SET": StageModelNotSet,
+    "ONNX_EXTENSION_NOT_ENABLED": ExtensionNotEnabled,
 }
+
+
+def extension_not_enabled() -> ExtensionNotEnabled:
+    """ONNX_EXTENSION_NOT_ENABLED made on the Python side, for a Spark Connect server that lacks
+    the extension (it cannot say so itself: to it, `onnx_model_info` is just an unknown
+    function). The message is the JVM's, read from the bundled jar."""
+    parameters = {"setting": "spark.sql.extensions", "extension": "sparkonnx.SparkOnnxExtensions"}
+    return _python_side(ExtensionNotEnabled, "ONNX_EXTENSION_NOT_ENABLED", parameters)
+
+
+def _python_side(
+    cls: type[SparkOnnxError], condition: str, parameters: dict[str, str]
+) -> SparkOnnxError:
+    import json
+    import zipfile
+
+    from ._jars import bundled_jars
+
+    with zipfile.ZipFile(bundled_jars()[0]) as jar:
+        conditions = json.loads(jar.read("sparkonnx/error-conditions.json"))
+    message = " ".join(conditions[condition]["message"])
+    for key, value in parameters.items():
+        message = message.replace(f"<{key}>", value)
+    error = cls(
+        message=f"[{condition}] {message}",
+        errorClass=condition,
+        messageParameters=parameters,
+    )
+    error._desc = error._message  # what getMessage() returns for JVM-made errors too
+    return error
+
 
 _typed_classes: dict[tuple[type, type], type] = {}
 

@@ -118,7 +118,8 @@ class ImagePredictor(
     labels: Param[list[str]] = Param(
         Params._dummy(),
         "labels",
-        "class names by index (e.g. the zoo's imagenet_labels.txt); empty for indices only",
+        "class names by index; empty for the ones the model records (metadata spark_onnx.labels, "
+        "as the zoo's classifiers have), else indices only",
         typeConverter=TypeConverters.toListString,
     )
     decode: Param[bool] = Param(
@@ -169,7 +170,8 @@ class ImagePredictor(
         return self._set(topK=value)
 
     def setLabels(self, value: list[str]) -> ImagePredictor:
-        """Class names by index (e.g. the zoo's imagenet_labels.txt); empty for indices only."""
+        """Class names by index; empty for the ones the model records (the zoo's classifiers
+        carry theirs), else indices only."""
         return self._set(labels=value)
 
     def setDecode(self, value: bool) -> ImagePredictor:

@@ -6,9 +6,10 @@ import os
 from collections.abc import Sequence
 from typing import Union
 
+from pyspark.errors import AnalysisException
 from pyspark.sql import SparkSession
 
-from . import _jvm
+from . import _jvm, errors
 from .config import MODEL_CONF_PREFIX, RESERVED_MODEL_NAMES, model_location
 from .model import ModelInfo, OnnxModel
 
@@ -39,9 +40,10 @@ def register(
     `digits` are one name. A model with external data must be given as a path.
 
     On a Spark Connect session the path is registered through the session configuration and
-    must be readable by the Spark server, under one of the roots whoever started it allowed
-    (`spark.onnx.model.allowedRoots`; else `ModelSourceNotAllowed` when a query names it,
-    docs/security.md); the keyword options need a classic session.
+    read and checked by the server at once; it must be readable by the server, under one of the
+    roots whoever started it allowed (`spark.onnx.model.allowedRoots`; else
+    `ModelSourceNotAllowed`, docs/security.md); the keyword options need a classic session.
+    A session started without the extension raises `ExtensionNotEnabled`.
 
     >>> spark_onnx.register(spark, "digits", "models/digits.onnx", as_function=True)
     >>> spark.sql("SELECT digits(pixels) FROM images")
@@ -61,8 +63,7 @@ def register(
                 f"Registering model {name!r} from bytes, with options or as a function needs a "
                 "classic session; on Spark Connect, register a path the server can read."
             )
-        # The server loads and checks a configured model when a query first names it.
-        spark.conf.set(MODEL_CONF_PREFIX + name, model_location(model))
+        _register_on_connect(spark, name, model_location(model))
         return
     if isinstance(model, (bytes, bytearray)):
         _jvm.register_bytes(spark, name, bytes(model), options, replace)
@@ -70,6 +71,25 @@ def register(
         _jvm.register_path(spark, name, model_location(model), options, replace)
     if as_function:
         _jvm.register_function(spark, name)
+
+
+def _register_on_connect(spark: SparkSession, name: str, location: str) -> None:
+    """Sets `spark.onnx.model.<name>`, then has the server read and check the model at once, so
+    a bad path fails here, not at the first query; a model that fails leaves the setting as it
+    was."""
+    key = MODEL_CONF_PREFIX + name
+    previous = spark.conf.get(key, None)
+    spark.conf.set(key, location)
+    try:
+        describe(spark, name)
+    except AnalysisException as error:
+        if previous is None:
+            spark.conf.unset(key)
+        else:
+            spark.conf.set(key, previous)
+        if error.getCondition() == "UNRESOLVED_ROUTINE":
+            raise errors.extension_not_enabled() from None
+        raise
 
 
 def unregister(spark: SparkSession, name: str) -> bool:

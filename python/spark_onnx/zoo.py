@@ -48,17 +48,26 @@ class ZooModel:
 
 
 def folder() -> Path:
-    """The zoo's folder: $SPARK_ONNX_ZOO, else models/zoo of the checkout this package is in."""
+    """The zoo's folder, without any setting to make: $SPARK_ONNX_ZOO if set; else the checkout's
+    models/zoo when this package runs from a spark-onnx checkout (its code and models match);
+    else the installed `spark-onnx-zoo` package (`pip install spark-onnx-zoo`)."""
     configured = os.environ.get("SPARK_ONNX_ZOO")
-    path = (
-        Path(configured) if configured else Path(__file__).resolve().parents[2] / "models" / "zoo"
-    )
-    if not path.is_dir():
+    if configured:
+        path = Path(configured)
+        if not path.is_dir():
+            raise FileNotFoundError(f"no model zoo at {path} (the folder SPARK_ONNX_ZOO names)")
+        return path
+    checkout = Path(__file__).resolve().parents[2] / "models" / "zoo"
+    if (checkout / "pyproject.toml").is_file():
+        return checkout
+    try:
+        import spark_onnx_zoo
+    except ImportError:
         raise FileNotFoundError(
-            f"no model zoo at {path}: set SPARK_ONNX_ZOO to a folder holding the zoo's "
-            ".onnx and .json files (models/zoo in a spark-onnx checkout)"
-        )
-    return path
+            "the spark-onnx model zoo is not installed: pip install spark-onnx-zoo (its wheel is "
+            "built by `python -m build models/zoo` in a spark-onnx checkout)"
+        ) from None
+    return spark_onnx_zoo.FOLDER
 
 
 def models() -> dict[str, ZooModel]:

@@ -51,7 +51,8 @@ class SettingsSuite extends AnyFunSuite with OnnxSparkSession {
         "spark.onnx.executionProvider",
         "spark.onnx.customOpLibraries",
         "spark.onnx.model.allowedRoots",
-        "spark.onnx.model.allowedUrlSchemes"
+        "spark.onnx.model.allowedUrlSchemes",
+        "spark.onnx.zoo.dirs"
       )
     )
     static.foreach { key =>

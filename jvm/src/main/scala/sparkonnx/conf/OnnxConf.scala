@@ -149,6 +149,18 @@ object OnnxConf {
     _.mkString(",")
   )
 
+  val ZOO_DIRS: OnnxConfEntry[Seq[String]] = OnnxConfEntry(
+    "spark.onnx.zoo.dirs",
+    "Static. Comma-separated absolute folders of shipped models, callable by name without " +
+      "registration: onnx_predict('<name>', ...) and the ML stages' modelName read " +
+      "<folder>/<name>.onnx from the first folder that has it, when no registered or configured " +
+      "model has the name. spark_onnx.configure sets it to the installed spark-onnx-zoo " +
+      "package and the wheel's sample models. Empty (the default): none.",
+    Version,
+    static = true,
+    default = Seq.empty[String]
+  )(list(rootProblem), _.mkString(","))
+
   // ---- Session settings (SET in any session, within the bounds above) ----
 
   /** Rows per ONNX Runtime call; chosen by benchmarks/bench_mlp.py (see its README). */
@@ -213,7 +225,8 @@ object OnnxConf {
     EXECUTION_PROVIDER,
     CUSTOM_OP_LIBRARIES,
     MODEL_ALLOWED_ROOTS,
-    MODEL_ALLOWED_URL_SCHEMES
+    MODEL_ALLOWED_URL_SCHEMES,
+    ZOO_DIRS
   )
 
   // ---- Readers ----

@@ -178,6 +178,12 @@ private[sparkonnx] object OnnxErrors {
       Map("stage" -> stage, "uid" -> uid, "reason" -> reason)
     )
 
+  def extensionNotEnabled(setting: String, extension: String) =
+    new OnnxAnalysisException(
+      "ONNX_EXTENSION_NOT_ENABLED",
+      Map("setting" -> setting, "extension" -> extension)
+    )
+
   def outputMixesRows(model: String, output: String, axis: Int) =
     new OnnxExecutionException(
       "ONNX_OUTPUT_MIXES_ROWS",

@@ -17,8 +17,12 @@ import org.apache.spark.sql.types._
  * Image -> the top `topK` classes of a pretrained classifier, as `array<struct<index, label,
  * probability>>` (or the raw scores with `decode = false`).
  * {{{
- *   new ImagePredictor().setModelPath("models/zoo/mobilenet_v2.onnx")
- *     .setLabels(labels).setTopK(5).transform(images)
+ *   new ImagePredictor().setModelName("mobilenet_v2").setTopK(5).transform(images)
+ * }}}
+ * A zoo name needs no registration (`spark.onnx.zoo.dirs`), and the zoo's classifiers record their
+ * labels, so the entries come labelled. Or with a model file and labels of your own:
+ * {{{
+ *   new ImagePredictor().setModelPath("/models/classifier.onnx").setLabels(labels)
  * }}}
  */
 class ImagePredictor(override val uid: String)
@@ -33,7 +37,8 @@ class ImagePredictor(override val uid: String)
   final val labels: StringArrayParam = new StringArrayParam(
     this,
     "labels",
-    "class names by index (e.g. the zoo's imagenet_labels.txt); empty for indices only"
+    "class names by index; empty for the ones the model records (metadata spark_onnx.labels, " +
+      "as the zoo's classifiers have), else indices only"
   )
   final val decode: BooleanParam = new BooleanParam(
     this,
@@ -61,9 +66,18 @@ class ImagePredictor(override val uid: String)
     val scores = ImageScoring.output(this, spark, name, model)
     val result =
       if (! $(decode)) scores
-      else call_function("onnx_top_k", scores, lit($(topK)), typedLit($(labels).toSeq))
+      else call_function("onnx_top_k", scores, lit($(topK)), typedLit(labelsFor(model).toSeq))
     dataset.toDF().withColumn($(outputCol), result)
   }
+
+  /** The labels set, else the ones the model records (the zoo's classifiers do), else none. */
+  private def labelsFor(model: sparkonnx.model.OnnxModel): Array[String] =
+    if ($(labels).nonEmpty) $(labels)
+    else
+      model.signature.metadata
+        .get(ImagePredictor.LabelsMetadataKey)
+        .map(_.split("\n", -1))
+        .getOrElse(Array.empty[String])
 
   override def transformSchema(schema: StructType): StructType = {
     require(
@@ -84,6 +98,10 @@ class ImagePredictor(override val uid: String)
 }
 
 object ImagePredictor extends MLReadable[ImagePredictor] {
+
+  /** Model metadata with the class names, one a line (models/zoo/build_zoo.py writes it). */
+  val LabelsMetadataKey = "spark_onnx.labels"
+
   override def read: MLReader[ImagePredictor] =
     new StagePersistence.Reader(classOf[ImagePredictor].getName, uid => new ImagePredictor(uid))
 

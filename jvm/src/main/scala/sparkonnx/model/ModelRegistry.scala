@@ -25,6 +25,7 @@ final class ModelRegistry {
   private val explicit = TrieMap.empty[String, Entry]
   private val fromConf = TrieMap.empty[String, (String, OnnxModel)]
   private val functions = TrieMap.empty[String, Unit]
+  private val shipped = TrieMap.empty[String, OnnxModel]
 
   /**
    * Registers `model` as `name`, with default call options (e.g. batchSize) for its calls; returns
@@ -103,12 +104,29 @@ final class ModelRegistry {
     }
   }
 
+  /**
+   * A shipped model ([[ShippedModels]]) found by `find` and loaded by `load` on first use, then
+   * kept for the session; asked only when no registered or configured model has the name.
+   */
+  def shippedModel(
+      name: String,
+      find: String => Option[String],
+      load: (String, String) => OnnxModel
+  ): Option[OnnxModel] =
+    shipped.get(key(name)).orElse {
+      find(name).map { path =>
+        val model = load(name, path)
+        shipped.putIfAbsent(key(name), model).getOrElse(model)
+      }
+    }
+
   /** The registered names, as registered, sorted. */
   def explicitNames: Seq[String] = explicit.values.map(_.name).toSeq.sorted
 
   /** Whether any name, registered or configured, refers to `model` now. */
   def names(model: OnnxModel): Boolean =
-    explicit.values.exists(_.model == model) || fromConf.values.exists(_._2 == model)
+    explicit.values.exists(_.model == model) || fromConf.values.exists(_._2 == model) ||
+      shipped.values.exists(_ == model)
 
   // Configured models replaced by a new path: their broadcasts may be released once planned.
   private val replacedModels = new java.util.concurrent.ConcurrentLinkedQueue[OnnxModel]()
@@ -132,12 +150,14 @@ object ModelRegistry {
 
   /**
    * The model `session` knows as `name`: registered, or configured (loaded and checked on first
-   * use: its file and signature, no session); throws `ONNX_MODEL_NOT_FOUND` if there is none.
+   * use: its file and signature, no session), else shipped (`spark.onnx.zoo.dirs`); throws
+   * `ONNX_MODEL_NOT_FOUND` if there is none.
    */
   def lookup(session: SparkSession, name: String): OnnxModel = {
     val hadoopConf = session.sparkContext.hadoopConfiguration
+    val registry = of(session)
     // Per-model keys are a pattern, not typed entries (as Spark's spark.sql.catalog.<name>).
-    of(session)
+    registry
       .lookup(
         name,
         key => session.conf.getOption(key),
@@ -148,6 +168,13 @@ object ModelRegistry {
           ModelSources.checkConfigured(n, path, startup, hadoopConf)
           ModelLoader.load(n, path, hadoopConf)
         }
+      )
+      .orElse(
+        registry.shippedModel(
+          name,
+          ShippedModels.path(_, hadoopConf),
+          ModelLoader.load(_, _, hadoopConf)
+        )
       )
       .getOrElse(throw OnnxErrors.modelNotFound(name, names(session)))
   }

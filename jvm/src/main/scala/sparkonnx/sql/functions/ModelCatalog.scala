@@ -5,6 +5,7 @@ import scala.jdk.CollectionConverters._
 import ai.onnxruntime.OrtException
 import org.apache.spark.sql.SparkSession
 import org.apache.spark.sql.catalyst.expressions.{Expression, Literal}
+import org.apache.spark.sql.internal.StaticSQLConf
 import org.apache.spark.sql.sparkonnx.SessionFunctions
 
 import sparkonnx.errors.OnnxErrors
@@ -21,6 +22,7 @@ object ModelCatalog {
 
   /** Reads, checks and registers the model at `path` as `name`; returns it. */
   def register(spark: SparkSession, name: String, path: String): OnnxModel = {
+    requireExtension(spark)
     val model = load(spark, name, path)
     put(spark, name, model, Map.empty, replace = false)
     model
@@ -28,6 +30,7 @@ object ModelCatalog {
 
   /** Checks and registers a model given as bytes (e.g. built in memory) as `name`. */
   def register(spark: SparkSession, name: String, bytes: Array[Byte]): OnnxModel = {
+    requireExtension(spark)
     val model = check(spark, name, ModelLoader.fromBytes(name, s"<${bytes.length} bytes>", bytes))
     put(spark, name, model, Map.empty, replace = false)
     model
@@ -45,6 +48,7 @@ object ModelCatalog {
       options: java.util.Map[String, String],
       replace: Boolean
   ): OnnxModel = {
+    requireExtension(spark)
     val parsed = checkOptions(options)
     val model = load(spark, name, path)
     put(spark, name, model, parsed, replace)
@@ -59,6 +63,7 @@ object ModelCatalog {
       options: java.util.Map[String, String],
       replace: Boolean
   ): OnnxModel = {
+    requireExtension(spark)
     val parsed = checkOptions(options)
     val model = check(spark, name, ModelLoader.fromBytes(name, s"<${bytes.length} bytes>", bytes))
     put(spark, name, model, parsed, replace)
@@ -90,6 +95,22 @@ object ModelCatalog {
       ModelShipping.release(spark.sparkContext, model.sha256)
     }
 
+  /**
+   * A model registered in a session without the extension could never be called (the query would
+   * fail later with Spark's UNRESOLVED_ROUTINE), so registering there is refused, naming the
+   * setting that is missing.
+   */
+  private def requireExtension(spark: SparkSession): Unit =
+    if (!SessionFunctions.exists(spark, OnnxPredict.FunctionName)) {
+      throw OnnxErrors.extensionNotEnabled(
+        StaticSQLConf.SPARK_SESSION_EXTENSIONS.key,
+        ModelCatalog.ExtensionClass
+      )
+    }
+
+  /** The class `spark.sql.extensions` must name (sparkonnx.SparkOnnxExtensions). */
+  val ExtensionClass = "sparkonnx.SparkOnnxExtensions"
+
   /** Releases the broadcasts of configured models a new path replaced (called at planning). */
   def releaseReplaced(spark: SparkSession): Unit =
     ModelRegistry.of(spark).takeReplaced().foreach(model => releaseIfUnused(spark, model))
@@ -101,6 +122,7 @@ object ModelCatalog {
    * function's name, or another temporary function's, is refused.
    */
   def registerFunction(spark: SparkSession, name: String): Unit = {
+    requireExtension(spark)
     lookup(spark, name)
     val registry = ModelRegistry.of(spark)
     if (SessionFunctions.isBuiltin(name)) {

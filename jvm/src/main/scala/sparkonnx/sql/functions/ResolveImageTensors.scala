@@ -3,10 +3,11 @@ package sparkonnx.sql.functions
 import scala.util.control.NonFatal
 
 import org.apache.spark.sql.SparkSession
+import org.apache.spark.sql.catalyst.expressions.Attribute
 import org.apache.spark.sql.catalyst.plans.logical.LogicalPlan
 import org.apache.spark.sql.catalyst.rules.Rule
 import org.apache.spark.sql.catalyst.util.{toPrettySQL, MapData}
-import org.apache.spark.sql.types.{BinaryType, StructType}
+import org.apache.spark.sql.types.{BinaryType, StringType, StructType}
 import org.apache.spark.unsafe.types.UTF8String
 
 import sparkonnx.conf.OnnxConf
@@ -17,9 +18,20 @@ import sparkonnx.image.ImagePreprocessing
 /** Turns `onnx_image_tensor` calls into [[ImageTensorEval]], checking types and options. */
 case class ResolveImageTensors(session: SparkSession) extends Rule[LogicalPlan] {
 
-  override def apply(plan: LogicalPlan): LogicalPlan = plan.resolveExpressions {
-    case call: ImageTensorCall if call.childrenResolved => resolve(call)
+  override def apply(plan: LogicalPlan): LogicalPlan = plan.resolveOperators { case operator =>
+    operator.transformExpressions {
+      case call: ImageTensorCall if call.childrenResolved => resolve(call, sourceOf(operator))
+    }
   }
+
+  /**
+   * What names an image of encoded bytes in its error: the `path` string column the operator reads
+   * (the `binaryFile` source's, kept next to `content`), if there is one.
+   */
+  private def sourceOf(operator: LogicalPlan): Option[Attribute] =
+    operator.children
+      .flatMap(_.output)
+      .find(a => a.name.equalsIgnoreCase(ImageTensorEval.PathColumn) && a.dataType == StringType)
 
   /**
    * A named preset, or a registered model that records its own preprocessing, so
@@ -35,7 +47,7 @@ case class ResolveImageTensors(session: SparkSession) extends Rule[LogicalPlan] 
       recorded.map(ImagePreprocessing.optionsFromMetadata).getOrElse(Map("preset" -> name))
     }
 
-  private def resolve(call: ImageTensorCall): ImageTensorEval = {
+  private def resolve(call: ImageTensorCall, path: Option[Attribute]): ImageTensorEval = {
     val column = toPrettySQL(call.image)
     call.image.dataType match {
       case BinaryType =>
@@ -87,6 +99,7 @@ case class ResolveImageTensors(session: SparkSession) extends Rule[LogicalPlan] 
           )
       }
     val maxPixels = OnnxConf.imageMaxPixels(session)
-    ImageTensorEval(call.image, preprocessing, column, maxPixels, call.failOnError)
+    val source = if (call.image.dataType == BinaryType) path else None
+    ImageTensorEval(call.image, preprocessing, column, maxPixels, call.failOnError, source)
   }
 }

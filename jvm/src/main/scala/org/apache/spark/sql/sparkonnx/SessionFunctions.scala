@@ -8,12 +8,19 @@ import org.apache.spark.sql.classic.{SparkSession => ClassicSession}
 
 /**
  * The one door into the session's function registry (`private[sql]`), used to add a temporary
- * per-model SQL function. Nothing else lives here.
+ * per-model SQL function, or to see whether the extension's functions are there. Nothing else lives
+ * here.
  */
 object SessionFunctions {
 
   def isBuiltin(name: String): Boolean =
     FunctionRegistry.builtin.functionExists(FunctionIdentifier(name))
+
+  /**
+   * Whether `spark`'s function registry has `name` (built in, injected by an extension or
+   * temporary): the extension's functions exist only where `spark.sql.extensions` loaded it.
+   */
+  def exists(spark: SparkSession, name: String): Boolean = spark.catalog.functionExists(name)
 
   /** Whether `spark` has a temporary function `name` (in any case). */
   def isTemporary(spark: SparkSession, name: String): Boolean =
