@@ -51,18 +51,15 @@ def confusion_png(matrix: np.ndarray, accuracy: float, path: Path) -> Path:
     return path
 
 
-def run(master: str = "local[2]", out: str = "demo-output", images: int = 600) -> int:
+def run(spark, out: str = "demo-output", images: int = 600) -> int:
     from pyspark.ml import Pipeline
     from pyspark.ml.classification import LogisticRegression
     from pyspark.ml.evaluation import MulticlassClassificationEvaluator
     from pyspark.ml.tuning import CrossValidator, ParamGridBuilder
 
-    import spark_onnx
     from spark_onnx import zoo
     from spark_onnx.ml_images import ImageFeaturizer
 
-    spark = spark_onnx.session(master=master, app_name="spark-onnx transfer learning")
-    spark.sparkContext.setLogLevel("ERROR")
     for name in zoo.models():
         zoo.register(spark, name)
     data = spark.createDataFrame(digit_images(images), "image BINARY, label DOUBLE")
@@ -110,5 +107,7 @@ def run(master: str = "local[2]", out: str = "demo-output", images: int = 600) -
     saved = Path(out) / "transfer_pipeline"
     best.write().overwrite().save(str(saved))
     print(f"fitted pipeline saved to {saved}")
-    spark.stop()
+    train.unpersist()
+    test.unpersist()
+    predictions.unpersist()
     return 0
