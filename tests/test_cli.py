@@ -253,14 +253,6 @@ def test_bench_quick_writes_a_valid_report(tmp_path):
     assert Image.open(tmp_path / "results.png").size[0] > 400
 
 
-def test_transfer_learning_demo(tmp_path):
-    out = cli("demo", "--transfer", "--images", "160", "--out", str(tmp_path), timeout=600)
-    assert "Spark and ONNX Runtime agree." in out
-    accuracy = float(out.split("test accuracy ")[1].split()[0])
-    assert accuracy > 0.6
-    assert Image.open(tmp_path / "transfer_confusion.png").size[0] > 400
-
-
 def test_column_ranges():
     from spark_onnx.commands.columns import parse
 

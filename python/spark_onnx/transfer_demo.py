@@ -67,7 +67,9 @@ def run(spark, out: str = "demo-output", images: int = 600) -> int:
     train, test = train.cache(), test.cache()
 
     featurizer = ImageFeaturizer(modelName="mobilenet_v2_features", inputCol="image")
-    head = LogisticRegression(maxIter=100)
+    # 50 iterations: on 1280 pooled features the head has converged well before (accuracy
+    # within noise of 100 iterations), and each iteration is a Spark job.
+    head = LogisticRegression(maxIter=50)
     grid = (
         ParamGridBuilder()
         .addGrid(featurizer.modelName, [f"{name}_features" for name in zoo.models()])
@@ -81,6 +83,7 @@ def run(spark, out: str = "demo-output", images: int = 600) -> int:
         evaluator=evaluator,
         numFolds=2,
         seed=7,
+        parallelism=2,  # two grid points fit at once: one per core of local[2]
     )
     started = time.time()
     fitted = search.fit(train)

@@ -1,7 +1,7 @@
 """Spark settings that keep the command line and the demo quiet: the JVM logs at ERROR from its
 first line (a log4j2 file given at launch, since `setLogLevel` comes only after the context and
-its start-up warnings), which also hides the netlib-blas fallback notice and the heartbeat
-warnings with their stack traces."""
+its start-up warnings), which also hides netlib's fallback warning and the heartbeat warnings
+with their stack traces; netlib's native probe, which prints from C, is switched off."""
 
 from __future__ import annotations
 
@@ -34,7 +34,13 @@ def quiet_conf() -> dict[str, str]:
     with os.fdopen(handle, "w") as f:
         f.write(LOG4J2_ERRORS_ONLY)
     atexit.register(lambda: os.path.exists(path) and os.remove(path))
-    options = f"-Dlog4j2.configurationFile=file:{path}"
+    # netlib's native BLAS probe prints "netlib-blas: JNI_OnLoad: dlopen(libblas.so.3) failed"
+    # from C, past any logger, where no system BLAS is installed; the Java implementation it
+    # falls back to is what runs then anyway, and is plenty for the demo's small models.
+    no_native = " ".join(
+        f"-Ddev.ludovic.netlib.{lib}.allowNative=false" for lib in ("blas", "lapack", "arpack")
+    )
+    options = f"-Dlog4j2.configurationFile=file:{path} {no_native}"
     return {
         "spark.driver.extraJavaOptions": options,
         "spark.ui.showConsoleProgress": "false",
