@@ -6,11 +6,13 @@ function the extension registers has its page in docs/sql/.
 
 The data the examples name (a reader meets these names in the docs' prose):
   digits, mobilenet_v2   models/digits.onnx, the zoo's MobileNetV2 (with mobilenet_v2_top5)
-  topk, classifier       models/testing/contract/rank0.onnx (x float[5], scale, k: TopK) and
-                         models/testing/zipmap_string.onnx (features float[3] -> label and a
+  step, double, topk ... the models docs/tensors.md defines above its examples (doc_models.py)
+  classifier             models/testing/zipmap_string.onnx (features float[3] -> label and a
                          map of probabilities)
   images                 id INT, pixels ARRAY<FLOAT>: 20 held-out digits
   rows                   x ARRAY<FLOAT> (5 values), features ARRAY<FLOAT> (3 values)
+  texts, t, chunks       tensors.md's: token ids of different lengths in one partition, one
+                         x float[3] row, one chunk pair with a state for `step`
   photos/                a folder: cat.png and coffee.jpg
 A SQL statement whose comment names an ONNX_* condition must fail with it.
 """
@@ -22,6 +24,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+import doc_models
 import pytest
 from PIL import Image
 from skimage import data as skimage_photos
@@ -132,9 +135,18 @@ def doc_world(spark, digits_test, tmp_path_factory):
 
     spark_onnx.register(spark, "digits", DIGITS)
     zoo.register(spark, "mobilenet_v2")
-    testing = ROOT / "models" / "testing"
-    spark_onnx.register(spark, "topk", testing / "contract" / "rank0.onnx")
-    spark_onnx.register(spark, "classifier", testing / "zipmap_string.onnx")
+    spark_onnx.register(spark, "classifier", ROOT / "models" / "testing" / "zipmap_string.onnx")
+    for name, path in doc_models.build_all(tmp_path_factory.mktemp("doc_models")).items():
+        spark_onnx.register(spark, name, path)
+    spark.createDataFrame(
+        [(0, [1, 2]), (1, [3, 4]), (2, [1, 1, 1]), (3, [2, 2, 2]), (4, [5, 5])],
+        "id INT, tokens ARRAY<BIGINT>",
+    ).coalesce(1).createOrReplaceTempView("texts")
+    spark.createDataFrame([([1.0, 2.0, 3.0],)], "x ARRAY<FLOAT>").createOrReplaceTempView("t")
+    spark.createDataFrame(
+        [([[1.0, 2.0]], [[3.0, 4.0]], [[[0.5]], [[0.25]]])],
+        "x1 ARRAY<ARRAY<FLOAT>>, x2 ARRAY<ARRAY<FLOAT>>, h0 ARRAY<ARRAY<ARRAY<FLOAT>>>",
+    ).createOrReplaceTempView("chunks")
     pixels = [p.tolist() for p in digits_test[0][:20]]
     spark.createDataFrame(
         list(enumerate(pixels)), "id INT, pixels ARRAY<FLOAT>"

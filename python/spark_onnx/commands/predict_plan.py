@@ -57,6 +57,10 @@ def plan(args) -> PredictPlan:
     source = Path(args.input)
     if not source.exists():
         raise UsageError(f"--input {args.input}: no such file or folder")
+    target = Path(args.output).resolve()
+    if target == source.resolve() or source.resolve() in target.parents:
+        # Spark's overwrite deletes the output before it reads the input.
+        raise UsageError(f"--output {args.output}: would overwrite the input {args.input}")
     if args.batch_size is not None and args.batch_size < 1:
         raise UsageError(f"--batch-size {args.batch_size}: must be at least 1")
     if args.top_k < 1:
