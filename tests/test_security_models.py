@@ -315,6 +315,8 @@ def deep_subgraphs_model(levels: int) -> bytes:
     return model.SerializeToString() + _field(7, leaf + deep)
 
 
+# One child JVM (a small stack, so a recursive reader would overflow it) reads every deep model
+# in turn and scores after each: one Spark start for the three cases, not three.
 CHILD = textwrap.dedent(
     """
     import sys
@@ -326,46 +328,67 @@ CHILD = textwrap.dedent(
         "spark.driver.memory": "512m",
         "spark.driver.extraJavaOptions": "-Xss512k",
     })
-    try:
-        spark_onnx.register(spark, "deep", sys.argv[1])
-        print("REGISTERED")
-    except errors.SparkOnnxError as e:
-        print("CONDITION", e.getCondition())
-        print("REASON", e.getMessageParameters().get("reason", ""))
-    spark_onnx.register(spark, "digits", sys.argv[2])
-    size = spark.sql("SELECT size(onnx_predict('digits', array_repeat(1.0F, 64)))").first()[0]
-    print("ALIVE", size)
+    spark_onnx.register(spark, "digits", sys.argv[1])
+    for case, path in enumerate(sys.argv[2:]):
+        try:
+            spark_onnx.register(spark, f"deep{case}", path)
+            print(case, "REGISTERED")
+        except errors.SparkOnnxError as e:
+            print(case, "CONDITION", e.getCondition())
+            print(case, "REASON", e.getMessageParameters().get("reason", ""))
+        size = spark.sql("SELECT size(onnx_predict('digits', array_repeat(1.0F, 64)))").first()[0]
+        print(case, "ALIVE", size)
     spark.stop()
     """
 )
 
+DEEP_CASES = [
+    (deep_types_model, 100_000),
+    (deep_types_model, 3_000),
+    (deep_subgraphs_model, 50_000),
+]
 
-@pytest.mark.parametrize(
-    "build, levels",
-    [(deep_types_model, 100_000), (deep_types_model, 3_000), (deep_subgraphs_model, 50_000)],
-    ids=["types 100000 deep", "types 3000 deep", "subgraphs 50000 deep"],
-)
-def test_deeply_nested_models_are_invalid_and_the_jvm_lives(tmp_path, build, levels):
-    path = tmp_path / "deep.onnx"
-    path.write_bytes(build(levels))
+
+@pytest.fixture(scope="module")
+def deep_results(tmp_path_factory) -> tuple[dict[int, str], str]:
+    folder = tmp_path_factory.mktemp("deep")
+    paths = []
+    for case, (build, levels) in enumerate(DEEP_CASES):
+        paths.append(folder / f"deep{case}.onnx")
+        paths[-1].write_bytes(build(levels))
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(
         [str(ROOT / "python"), str(ROOT / "tests"), env.get("PYTHONPATH", "")]
     )
     done = subprocess.run(
-        [sys.executable, "-c", CHILD, str(path), str(DIGITS)],
+        [sys.executable, "-c", CHILD, str(DIGITS), *map(str, paths)],
         capture_output=True,
         text=True,
         timeout=300,
         env=env,
         check=False,
     )
-    out = done.stdout
-    assert done.returncode == 0, out + done.stderr[-3000:]
-    assert "CONDITION ONNX_INVALID_MODEL" in out, out + done.stderr[-3000:]
-    assert "nested more than 100" in out
-    assert "ALIVE 10" in out
+    assert done.returncode == 0, done.stdout + done.stderr[-3000:]
     assert "StackOverflowError" not in done.stderr
+    by_case: dict[int, str] = {}
+    for line in done.stdout.splitlines():
+        case, _, rest = line.partition(" ")
+        if case.isdigit():
+            by_case[int(case)] = by_case.get(int(case), "") + rest + "\n"
+    return by_case, done.stdout
+
+
+@pytest.mark.parametrize(
+    "case",
+    range(len(DEEP_CASES)),
+    ids=["types 100000 deep", "types 3000 deep", "subgraphs 50000 deep"],
+)
+def test_deeply_nested_models_are_invalid_and_the_jvm_lives(deep_results, case):
+    by_case, out = deep_results
+    result = by_case.get(case, "")
+    assert "CONDITION ONNX_INVALID_MODEL" in result, out
+    assert "nested more than 100" in result
+    assert "ALIVE 10" in result
 
 
 # --- names ------------------------------------------------------------------------------------

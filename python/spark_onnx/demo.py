@@ -1,5 +1,7 @@
 """The main job on an embedded local Spark: score the digits test set with `onnx_predict` and
-check it against ONNX Runtime run directly on the same rows."""
+check it against ONNX Runtime run directly on the same rows; then, with --transfer, the
+transfer-learning demo on the same session. Quiet (Spark logs at ERROR from the JVM's first
+line), with Spark's start-up and the total time printed."""
 
 from __future__ import annotations
 
@@ -17,24 +19,56 @@ FROM (SELECT id, label, onnx_predict('digits', pixels) AS probabilities FROM dig
 """
 
 
-def run(models_dir: str = "models", master: str = "local[2]") -> int:
-    import onnxruntime as ort
-
+def run_all(args) -> int:
+    """`spark-onnx demo`: one Spark session for every part, timed."""
     import spark_onnx
 
-    models = Path(models_dir).resolve()
+    from .commands.quiet import quiet_conf
+
+    began = time.time()
+    model_path = _digits_model(Path(args.models_dir).resolve())
+    spark = spark_onnx.session(
+        master=args.master, app_name="spark-onnx demo", conf={**quiet_conf(), **DEMO_CONF}
+    )
+    spark.sparkContext.setLogLevel("ERROR")
+    start_up = time.time() - began
+    print(f"Spark started in {start_up:.1f} s ({args.master})\n", flush=True)
+    try:
+        status = run(spark, model_path, args.master)
+        if status == 0 and args.transfer:
+            from .transfer_demo import run as transfer
+
+            status = transfer(spark, out=args.out, images=args.images)
+    finally:
+        spark.stop()
+    print(f"\ndemo done in {time.time() - began:.0f} s (Spark start-up {start_up:.0f} s)")
+    return status
+
+
+# Few shuffle partitions: the demo's data is small, and 200 tiny tasks per shuffle (the
+# default) would be most of the transfer demo's time on 2 cores.
+DEMO_CONF = {"spark.sql.shuffle.partitions": "4", "spark.ui.enabled": "false"}
+
+
+def _digits_model(models: Path) -> Path:
     model_path = models / "digits.onnx"
     if not model_path.exists():
         print(f"{model_path} is missing: building it", flush=True)
         subprocess.run([sys.executable, str(models / "build_models.py"), "digits"], check=True)
-    sys.path.insert(0, str(models))
+    if str(models) not in sys.path:
+        sys.path.insert(0, str(models))
+    return model_path
+
+
+def run(spark, model_path: Path, master: str) -> int:
     import digits  # the shipped model's data split, from models/digits.py
+    import onnxruntime as ort
+
+    import spark_onnx
 
     _, x_test, _, y_test = digits.load_split()
 
     started = time.time()
-    spark = spark_onnx.session(master=master, app_name="spark-onnx demo")
-    spark.sparkContext.setLogLevel("ERROR")
     spark_onnx.register(spark, "digits", model_path)
     rows = [
         (i, int(label), pixels.tolist()) for i, (pixels, label) in enumerate(zip(x_test, y_test))
@@ -55,7 +89,6 @@ def run(models_dir: str = "models", master: str = "local[2]") -> int:
     (ort_probabilities,) = session.run(None, {"pixels": x_test})
     ort_accuracy = float(np.mean(ort_probabilities.argmax(axis=1) == y_test))
     max_diff = float(np.max(np.abs(spark_probabilities - ort_probabilities)))
-    spark.stop()
 
     print(f"accuracy with onnx_predict on Spark:  {spark_accuracy:.4f}  ({spark_seconds:.1f} s)")
     print(f"accuracy with onnxruntime directly:   {ort_accuracy:.4f}")
@@ -63,5 +96,5 @@ def run(models_dir: str = "models", master: str = "local[2]") -> int:
     if spark_accuracy != ort_accuracy or max_diff > 1e-6:
         print("MISMATCH between Spark and ONNX Runtime", file=sys.stderr)
         return 1
-    print("Spark and ONNX Runtime agree.")
+    print("Spark and ONNX Runtime agree.", flush=True)
     return 0

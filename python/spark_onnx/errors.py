@@ -16,6 +16,9 @@ wraps PySpark's converters so ours come out instead, the way Delta Lake's Python
 
 from __future__ import annotations
 
+import importlib.abc
+import importlib.util
+import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -253,6 +256,30 @@ def _patch(module: Any, name: str, make: Callable[[Any], Any]) -> None:
     setattr(module, name, converter)
 
 
+# Spark Connect's client module: importing it costs about a second (grpc, pandas, pyarrow), too
+# much for `import spark_onnx` (the command line checks its arguments before that long), so it is
+# patched when something first imports it, or at once if it already is.
+_CONNECT_CORE = "pyspark.sql.connect.client.core"
+
+
+class _PatchConnectWhenImported(importlib.abc.MetaPathFinder):
+    def find_spec(self, fullname, path, target=None):
+        if fullname != _CONNECT_CORE:
+            return None
+        sys.meta_path.remove(self)
+        spec = importlib.util.find_spec(fullname)
+        if spec is None or spec.loader is None:
+            return spec
+        load = spec.loader.exec_module
+
+        def exec_module(module):
+            load(module)
+            _patch(module, "convert_exception", _connect_converter)
+
+        spec.loader.exec_module = exec_module
+        return spec
+
+
 def install() -> None:
     """Makes PySpark raise spark-onnx's typed exceptions. Idempotent."""
     from pyspark.errors.exceptions import captured
@@ -260,8 +287,11 @@ def install() -> None:
     _patch(captured, "convert_exception", _classic_converter)
     try:
         from pyspark.errors.exceptions import connect
-        from pyspark.sql.connect.client import core
     except ImportError:  # Spark Connect's client dependencies are not installed
         return
     _patch(connect, "convert_exception", _connect_converter)
-    _patch(core, "convert_exception", _connect_converter)
+    core = sys.modules.get(_CONNECT_CORE)
+    if core is not None:
+        _patch(core, "convert_exception", _connect_converter)
+    elif not any(isinstance(f, _PatchConnectWhenImported) for f in sys.meta_path):
+        sys.meta_path.insert(0, _PatchConnectWhenImported())

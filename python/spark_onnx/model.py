@@ -7,9 +7,10 @@ import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Union
+from typing import TYPE_CHECKING, Union
 
-import onnx
+if TYPE_CHECKING:
+    import onnx
 
 PathOrBytes = Union[str, "os.PathLike[str]", bytes, bytearray]
 
@@ -72,6 +73,10 @@ class OnnxModel:
     def __init__(self, data: bytes, source: str = "<bytes>") -> None:
         self._bytes = bytes(data)
         self.source = source
+        # onnx is imported here, not at the top: it takes about a second, which
+        # `import spark_onnx` (and the command line's checks) should not pay.
+        import onnx
+
         try:
             proto = onnx.load_model_from_string(self._bytes)
         except Exception as e:  # protobuf raises DecodeError, onnx raises its own errors
@@ -110,6 +115,7 @@ class OnnxModel:
 
         >>> features = classifier.truncate("pooled")   # any tensor name of the graph
         """
+        import onnx
         from onnx.utils import Extractor
 
         proto = onnx.shape_inference.infer_shapes(onnx.load_model_from_string(self._bytes))
