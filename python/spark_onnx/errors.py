@@ -142,6 +142,9 @@ CONDITIONS: dict[str, type[SparkOnnxError]] = {
     "ONNX_OUTPUT_MIXES_ROWS": OutputShapeMismatch,
     "ONNX_FUNCTION_NAME_TAKEN": NameTaken,
     "ONNX_STAGE_MODEL_NOT_SET": StageModelNotSet,
+    "ONNX_NOT_A_TEXT_MODEL": InputMismatch,
+    "ONNX_TEXT_INPUT_TYPE_MISMATCH": InputMismatch,
+    "ONNX_INVALID_TOKENIZER": InvalidModel,
 }
 
 _typed_classes: dict[tuple[type, type], type] = {}

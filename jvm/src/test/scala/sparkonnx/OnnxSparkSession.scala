@@ -19,6 +19,10 @@ trait OnnxSparkSession extends BeforeAndAfterAll { self: Suite =>
 
   protected val digitsPath: Path = Paths.get("models", "digits.onnx").toAbsolutePath
 
+  /** A file of models/testing/text (models/build_text_test_models.py). */
+  protected def textPath(name: String): Path =
+    Paths.get("models", "testing", "text", name).toAbsolutePath
+
   /**
    * Settings Spark starts with (static ones included), beyond the base's. The base lets models set
    * at run time (`SET spark.onnx.model.<name>`) come from `models/`.
@@ -31,6 +35,9 @@ trait OnnxSparkSession extends BeforeAndAfterAll { self: Suite =>
       "spark.ui.enabled" -> "false",
       "spark.sql.shuffle.partitions" -> "2",
       "spark.onnx.model.digits" -> digitsPath.toString,
+      // A toy text model configured the way Connect and spark-sql users do (docs/text.md).
+      "spark.onnx.model.tiny_text" -> textPath("tiny_encoder.onnx").toString,
+      "spark.onnx.text.tiny_text.tokenizer" -> textPath("wordpiece.tokenizer.json").toString,
       "spark.onnx.model.allowedRoots" -> digitsPath.getParent.toString
     )
     (base ++ startupConf)
