@@ -148,3 +148,45 @@ def test_text_model_on_spark_connect(tmp_path):
             np.testing.assert_allclose(np.array(got), expected, rtol=1e-5, atol=1e-5)
     reference = tokenizer(words, 512)
     assert result["ids"] == [reference.encode(t).ids for t in SENTENCES]
+
+
+def test_text_embedder_feeds_logistic_regression_and_round_trips(spark, tmp_path):
+    from pyspark.ml import Pipeline, PipelineModel
+    from pyspark.ml.classification import LogisticRegression
+
+    from spark_onnx.ml import TextEmbedder
+
+    model = zoo.text_models()["all_minilm_l6_v2"]
+    embedder = TextEmbedder(
+        modelPath=str(model.path),
+        tokenizerPath=str(model.tokenizer),
+        pooling="mean",
+        normalize=True,
+        maxLength=256,
+    )
+    sports = ["The team won the match in overtime.", "She scored two goals in the final."]
+    sports += ["The striker was injured before the game.", "Fans cheered as the race ended."]
+    money = ["The bank raised interest rates again.", "Shares fell after the earnings report."]
+    money += ["Inflation pushed bond yields higher.", "The company issued new stock to investors."]
+    train = spark.createDataFrame(
+        [(t, 0.0) for t in sports] + [(t, 1.0) for t in money], "text STRING, label DOUBLE"
+    )
+    fitted = Pipeline(stages=[embedder, LogisticRegression(maxIter=50)]).fit(train)
+    test = spark.createDataFrame(
+        [("The goalkeeper saved a penalty.",), ("Stock markets rallied on rate cuts.",)],
+        "text STRING",
+    )
+    assert [r.prediction for r in fitted.transform(test).collect()] == [0.0, 1.0]
+    features = fitted.transform(test).select("features").collect()
+    want = embed(model.path, model.tokenizer, [r.text for r in test.collect()], 256, "mean", True)
+    for row, expected in zip(features, want, strict=True):
+        assert float(np.dot(row.features.toArray(), expected)) >= 0.9999
+    fitted.write().overwrite().save(str(tmp_path / "pipeline"))
+    assert (tmp_path / "pipeline" / "stages").is_dir()
+    loaded = PipelineModel.load(str(tmp_path / "pipeline"))
+    saved_stage = loaded.stages[0]
+    assert saved_stage.getModelPath().endswith("model.onnx")
+    assert saved_stage.getTokenizerPath().endswith("tokenizer.json")
+    again = loaded.transform(test).select("features", "prediction").collect()
+    for before, after in zip(features, again, strict=True):
+        np.testing.assert_array_equal(before.features.toArray(), after.features.toArray())

@@ -23,6 +23,12 @@ trait OnnxSparkSession extends BeforeAndAfterAll { self: Suite =>
   protected def textPath(name: String): Path =
     Paths.get("models", "testing", "text", name).toAbsolutePath
 
+  /** A toy text model configured the way Connect and spark-sql users do it (docs/text.md). */
+  protected def tinyTextConf: Map[String, String] = Map(
+    "spark.onnx.model.tiny_text" -> textPath("tiny_encoder.onnx").toString,
+    "spark.onnx.text.tiny_text.tokenizer" -> textPath("wordpiece.tokenizer.json").toString
+  )
+
   /**
    * Settings Spark starts with (static ones included), beyond the base's. The base lets models set
    * at run time (`SET spark.onnx.model.<name>`) come from `models/`.
@@ -35,9 +41,6 @@ trait OnnxSparkSession extends BeforeAndAfterAll { self: Suite =>
       "spark.ui.enabled" -> "false",
       "spark.sql.shuffle.partitions" -> "2",
       "spark.onnx.model.digits" -> digitsPath.toString,
-      // A toy text model configured the way Connect and spark-sql users do (docs/text.md).
-      "spark.onnx.model.tiny_text" -> textPath("tiny_encoder.onnx").toString,
-      "spark.onnx.text.tiny_text.tokenizer" -> textPath("wordpiece.tokenizer.json").toString,
       "spark.onnx.model.allowedRoots" -> digitsPath.getParent.toString
     )
     (base ++ startupConf)

@@ -20,6 +20,8 @@ import sparkonnx.text.{TokenizerFile, Tokenizers}
  */
 class TextModelSuite extends AnyFunSuite with OnnxSparkSession {
 
+  override protected def startupConf: Map[String, String] = tinyTextConf
+
   private val texts = Seq(
     "Hello world",
     "",
@@ -278,5 +280,35 @@ class TextModelSuite extends AnyFunSuite with OnnxSparkSession {
         .asInstanceOf[org.apache.spark.SparkThrowable]
         .getCondition === "ONNX_NOT_A_TEXT_MODEL"
     )
+  }
+
+  test("TextEmbedder: vectors as onnx_predict pools them; save/load with model and tokenizer") {
+    import org.apache.spark.ml.linalg.Vector
+    val embedder = new sparkonnx.ml.TextEmbedder()
+      .setModelPath(textPath("tiny_encoder.onnx").toString)
+      .setTokenizerPath(textPath("wordpiece.tokenizer.json").toString)
+      .setNormalize(true)
+      .setInputCol("text")
+    textTable("texts")
+    val frame = spark.table("texts")
+    val vectors = embedder.transform(frame).orderBy("id").collect().map(_.getAs[Vector]("features"))
+    vectors.zip(texts).foreach { case (v, text) =>
+      assertClose(
+        v.toArray.map(_.toFloat).toSeq,
+        normalized(mean(direct("tiny_encoder.onnx", text))).toSeq,
+        text
+      )
+    }
+    val folder = Files.createTempDirectory("text-embedder").resolve("stage").toString
+    embedder.write.save(folder)
+    val loaded = sparkonnx.ml.TextEmbedder.load(folder)
+    assert(
+      loaded.getModelPath.endsWith("model.onnx") && loaded.getTokenizerPath.endsWith(
+        "tokenizer.json"
+      )
+    )
+    assert(loaded.getNormalize && loaded.getPooling === "mean" && loaded.getMaxLength === 512)
+    val again = loaded.transform(frame).orderBy("id").collect().map(_.getAs[Vector]("features"))
+    assert(again.toSeq === vectors.toSeq)
   }
 }

@@ -34,10 +34,10 @@ import sparkonnx.text.TextModel
   """,
   examples = """
     Examples:
-      > SELECT _FUNC_('tiny_text', 'Hello world').input_ids;
-       [1, 5, 6, 2]
-      > SELECT _FUNC_('tiny_text', 'hello, world!', map('maxLength', '3')).attention_mask;
-       [1, 1, 1]
+      > SELECT _FUNC_('tiny_text', 'Hello world').input_ids[1];
+       5
+      > SELECT size(_FUNC_('tiny_text', 'hello, world!', map('maxLength', '3')).attention_mask);
+       3
   """,
   since = "0.1.0",
   group = "misc_funcs"
