@@ -15,8 +15,9 @@ SHORT_NAMES = {
     "d": "d pandas UDF",
     "e": "e sklearn in pandas UDF",
     "b_unsorted": "b spark-onnx, no length sorting",
+    "d_sorted": "d pandas UDF, sorted by length",
 }
-PYTHON_CONTENDERS = ("c", "d", "e")
+PYTHON_CONTENDERS = ("c", "d", "d_sorted", "e")
 # The DataFrame form stands for spark-onnx (b); the SQL form plans identically.
 OURS = "b_df"
 

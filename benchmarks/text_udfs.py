@@ -90,15 +90,16 @@ def batch_udf(model_path: str, tokenizer_path: str):
     return predict_batch_udf(make_predict_fn, return_type=ArrayType(FloatType()), batch_size=BATCH)
 
 
-def pandas_udf(model_path: str, tokenizer_path: str):
-    """(d) an iterator pandas UDF over Arrow batches; each batch sorted by length and run BATCH
-    texts at a time (the careful user's version of sentence-transformers' encode)."""
+def pandas_udf(model_path: str, tokenizer_path: str, sort: bool = False):
+    """(d) an iterator pandas UDF over Arrow batches, run BATCH texts at a time in input order;
+    with `sort`, each Arrow batch sorted by length first (the careful user's version of
+    sentence-transformers' encode)."""
     from pyspark.sql.functions import pandas_udf as make
     from pyspark.sql.types import ArrayType, FloatType
 
     def predict(batches: Iterator[pd.Series]) -> Iterator[pd.Series]:
         for series in batches:
-            vectors = embed(model_path, tokenizer_path, series.tolist(), sort=True)
+            vectors = embed(model_path, tokenizer_path, series.tolist(), sort=sort)
             yield pd.Series(list(vectors))
 
     return make(predict, ArrayType(FloatType()))
