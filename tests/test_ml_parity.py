@@ -14,8 +14,9 @@ from pyspark.ml.wrapper import JavaTransformer
 from spark_onnx import _jvm
 from spark_onnx.ml import OnnxTransformer
 from spark_onnx.ml_images import ImageFeaturizer, ImagePredictor
+from spark_onnx.ml_text import TextEmbedder
 
-STAGES = [OnnxTransformer, ImageFeaturizer, ImagePredictor]
+STAGES = [OnnxTransformer, ImageFeaturizer, ImagePredictor, TextEmbedder]
 
 ACCESSOR = re.compile(r"^(get|set)[A-Z]\w*$")
 

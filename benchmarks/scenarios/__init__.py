@@ -1,4 +1,4 @@
 """One module per scenario; each runs in its own process (`python -m benchmarks.scenarios.X`)."""
 
 # Run order and the names `run.py --only` accepts.
-NAMES = ("mlp", "cnn", "images", "sklearn", "aggregate")
+NAMES = ("mlp", "cnn", "images", "sklearn", "aggregate", "text")

@@ -73,6 +73,12 @@ def parser() -> argparse.ArgumentParser:
         action="store_true",
         help="also run the transfer-learning demo (zoo featurizer + LogisticRegression)",
     )
+    demo.add_argument(
+        "--text",
+        action="store_true",
+        help="run the text demo instead (MiniLM embeddings, semantic search in SQL, a trained head)",
+    )
+    demo.add_argument("--documents", type=int, default=600, help="paragraphs the text demo embeds")
     demo.add_argument("--out", default="demo-output", help="where the transfer demo writes its PNG")
     demo.add_argument("--images", type=int, default=600, help="digit images for the transfer demo")
 
@@ -82,6 +88,10 @@ def parser() -> argparse.ArgumentParser:
 
 
 def _run(args) -> int:
+    if args.command == "demo" and args.text:
+        from .text_demo import run as text_demo
+
+        return text_demo(master=args.master, documents=args.documents)
     if args.command == "demo":
         from .demo import run_all
 

@@ -13,6 +13,8 @@ from ._jars import EXTENSION_CLASS, bundled_jars
 
 MODEL_CONF_PREFIX = "spark.onnx.model."
 ZOO_DIRS_CONF = "spark.onnx.zoo.dirs"
+# A configured text model's tokenizer and options: spark.onnx.text.<name>.tokenizer=<path>, ...
+TEXT_CONF_PREFIX = "spark.onnx.text."
 
 # Keys under the prefix that are settings, not models (SET -v lists them; test_security checks).
 RESERVED_MODEL_NAMES = frozenset({"allowedRoots", "allowedUrlSchemes"})

@@ -151,6 +151,9 @@ CONDITIONS: dict[str, type[SparkOnnxError]] = {
     "ONNX_FUNCTION_NAME_TAKEN": NameTaken,
     "ONNX_STAGE_MODEL_NOT_SET": StageModelNotSet,
     "ONNX_EXTENSION_NOT_ENABLED": ExtensionNotEnabled,
+    "ONNX_NOT_A_TEXT_MODEL": InputMismatch,
+    "ONNX_TEXT_INPUT_TYPE_MISMATCH": InputMismatch,
+    "ONNX_INVALID_TOKENIZER": InvalidModel,
 }
 
 

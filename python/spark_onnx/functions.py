@@ -43,6 +43,19 @@ def try_onnx_predict(
     return _call("try_onnx_predict", model, inputs, batch_size, outputs, whole_call)
 
 
+def onnx_tokenize(model: str, text: ColumnOrName, max_length: int | None = None) -> Column:
+    """`text` as the tokenizer of the text model `model` encodes it: a struct of `input_ids`,
+    `attention_mask` and `token_type_ids` (special tokens included, truncated to the model's
+    maximum length or `max_length`, never padded).
+
+    >>> df.select(onnx_tokenize("minilm", "review").input_ids)
+    """
+    columns = [text if isinstance(text, Column) else col(text)]
+    if max_length is not None:
+        columns.append(create_map(lit("maxLength"), lit(str(max_length))))
+    return call_function("onnx_tokenize", lit(model), *columns)
+
+
 def _call(
     function: str,
     model: str,

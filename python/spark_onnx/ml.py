@@ -226,3 +226,9 @@ class OnnxTransformer(
     @classmethod
     def read(cls) -> JavaMLReader[OnnxTransformer]:
         return _SparkOnnxReader(cls)
+
+
+# The text stage lives in its own module (it needs _SparkOnnxReader above); importable from here.
+from .ml_text import TextEmbedder
+
+__all__ = ["OnnxTransformer", "TextEmbedder"]

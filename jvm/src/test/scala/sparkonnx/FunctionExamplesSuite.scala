@@ -7,6 +7,8 @@ import sparkonnx.sql.functions.FunctionCatalog
 /** Runs every example in every function's documentation and checks its printed output. */
 class FunctionExamplesSuite extends AnyFunSuite with OnnxSparkSession {
 
+  override protected def startupConf: Map[String, String] = tinyTextConf
+
   /** (query, expected output lines) pairs from the `Examples:` block, as Spark writes them. */
   private def examples(text: String): Seq[(String, Seq[String])] = {
     val lines = text.split("\n").map(_.trim).filter(_.nonEmpty).dropWhile(_ != "Examples:").drop(1)

@@ -19,6 +19,7 @@ class LayerDirectionSuite extends AnyFunSuite {
     "sparkonnx.conf" -> 0,
     "sparkonnx.model" -> 0,
     "sparkonnx.image" -> 0,
+    "sparkonnx.text" -> 0,
     "sparkonnx.runtime" -> 1,
     "sparkonnx.tensor" -> 2,
     "sparkonnx.sql" -> 3,

@@ -19,6 +19,16 @@ trait OnnxSparkSession extends BeforeAndAfterAll { self: Suite =>
 
   protected val digitsPath: Path = Paths.get("models", "digits.onnx").toAbsolutePath
 
+  /** A file of models/testing/text (models/build_text_test_models.py). */
+  protected def textPath(name: String): Path =
+    Paths.get("models", "testing", "text", name).toAbsolutePath
+
+  /** A toy text model configured the way Connect and spark-sql users do it (docs/text.md). */
+  protected def tinyTextConf: Map[String, String] = Map(
+    "spark.onnx.model.tiny_text" -> textPath("tiny_encoder.onnx").toString,
+    "spark.onnx.text.tiny_text.tokenizer" -> textPath("wordpiece.tokenizer.json").toString
+  )
+
   /**
    * Settings Spark starts with (static ones included), beyond the base's. The base lets models set
    * at run time (`SET spark.onnx.model.<name>`) come from `models/`.

@@ -309,6 +309,21 @@ private[sparkonnx] object OnnxErrors {
       )
     )
 
+  def notATextModel(model: String, reason: String): OnnxAnalysisException =
+    new OnnxAnalysisException("ONNX_NOT_A_TEXT_MODEL", Map("model" -> model, "reason" -> reason))
+
+  def textInputTypeMismatch(model: String, column: String, columnType: String) =
+    new OnnxAnalysisException(
+      "ONNX_TEXT_INPUT_TYPE_MISMATCH",
+      Map("model" -> model, "column" -> column, "columnType" -> columnType)
+    )
+
+  def invalidTokenizer(model: String, source: String, reason: String): OnnxAnalysisException =
+    new OnnxAnalysisException(
+      "ONNX_INVALID_TOKENIZER",
+      Map("model" -> model, "source" -> source, "reason" -> reason)
+    )
+
   private def listOrNone(names: Seq[String]): String =
     if (names.isEmpty) "(none)" else names.mkString(", ")
 }

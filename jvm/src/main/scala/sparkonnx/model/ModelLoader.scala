@@ -9,6 +9,7 @@ import org.apache.hadoop.fs.{FileSystem, Path}
 import org.apache.spark.internal.Logging
 
 import sparkonnx.errors.OnnxErrors
+import sparkonnx.text.TokenizerFile
 
 /**
  * Reads models and checks what can be checked without running them: the file (through Hadoop's file
@@ -31,47 +32,74 @@ object ModelLoader extends Logging {
    * scheme that fetches from a server unless a static setting allows it.
    */
   def load(name: String, path: String, hadoopConf: Configuration): OnnxModel = {
-    ModelSources.checkScheme(name, path)
-    val (bytes, localFile) =
-      try {
-        val hadoopPath = new Path(path)
-        val fs = hadoopPath.getFileSystem(hadoopConf)
-        val status = fs.getFileStatus(hadoopPath)
-        if (status.isDirectory) {
-          throw OnnxErrors.modelFileNotFound(name, path, "it is a directory, not a model file")
-        }
-        // A protobuf model is under 2 GiB; reading no more than the file's length also stops a
-        // device such as /dev/zero (length 0, endless) from filling the driver's heap.
-        if (status.getLen > MaxModelBytes) {
-          throw OnnxErrors.modelFileNotFound(
-            name,
-            path,
-            "larger than 2 GiB, the most an ONNX " +
-              "model file can be (weights beyond it belong in external data)"
-          )
-        }
-        val in = fs.open(hadoopPath)
-        val read =
-          try {
-            val read = in.readNBytes(status.getLen.toInt)
-            if (in.read() != -1) {
-              throw OnnxErrors.modelFileNotFound(name, path, "not a regular file")
-            }
-            read
-          } finally in.close()
-        (read, localPath(fs, hadoopPath))
-      } catch {
-        case _: FileNotFoundException => throw OnnxErrors.modelFileNotFound(name, path, "not found")
-        case e: IOException =>
-          throw OnnxErrors.modelFileNotFound(
-            name,
-            path,
-            Option(e.getMessage).getOrElse(e.getClass.getSimpleName)
-          )
-        case e: IllegalArgumentException =>
-          throw OnnxErrors.modelFileNotFound(name, path, e.getMessage)
-      }
+    val (bytes, localFile) = read(name, path, hadoopConf)
     fromBytes(name, path, bytes, localFile)
+  }
+
+  /**
+   * The tokenizer.json at `path`, for the text model `name`: read like a model file (same schemes,
+   * same size limit), and checked by building the tokenizer (`ONNX_INVALID_TOKENIZER`).
+   */
+  def loadTokenizer(name: String, path: String, hadoopConf: Configuration): TokenizerFile = {
+    val (bytes, _) = read(name, path, hadoopConf)
+    try TokenizerFile(bytes, path, OnnxModel.sha256Hex(bytes))
+    catch {
+      case e: IllegalArgumentException =>
+        throw OnnxErrors.invalidTokenizer(name, path, e.getMessage)
+      case e: LinkageError =>
+        throw OnnxErrors.invalidTokenizer(
+          name,
+          path,
+          s"the tokenizers native library does not load on this platform (${e.getMessage})"
+        )
+    }
+  }
+
+  /** The bytes of the file at `path` and its local path, if local; missing or bad: an error. */
+  private def read(
+      name: String,
+      path: String,
+      hadoopConf: Configuration
+  ): (Array[Byte], Option[String]) = {
+    ModelSources.checkScheme(name, path)
+    try {
+      val hadoopPath = new Path(path)
+      val fs = hadoopPath.getFileSystem(hadoopConf)
+      val status = fs.getFileStatus(hadoopPath)
+      if (status.isDirectory) {
+        throw OnnxErrors.modelFileNotFound(name, path, "it is a directory, not a model file")
+      }
+      // A protobuf model is under 2 GiB; reading no more than the file's length also stops a
+      // device such as /dev/zero (length 0, endless) from filling the driver's heap.
+      if (status.getLen > MaxModelBytes) {
+        throw OnnxErrors.modelFileNotFound(
+          name,
+          path,
+          "larger than 2 GiB, the most an ONNX " +
+            "model file can be (weights beyond it belong in external data)"
+        )
+      }
+      val in = fs.open(hadoopPath)
+      val read =
+        try {
+          val read = in.readNBytes(status.getLen.toInt)
+          if (in.read() != -1) {
+            throw OnnxErrors.modelFileNotFound(name, path, "not a regular file")
+          }
+          read
+        } finally in.close()
+      (read, localPath(fs, hadoopPath))
+    } catch {
+      case _: FileNotFoundException => throw OnnxErrors.modelFileNotFound(name, path, "not found")
+      case e: IOException =>
+        throw OnnxErrors.modelFileNotFound(
+          name,
+          path,
+          Option(e.getMessage).getOrElse(e.getClass.getSimpleName)
+        )
+      case e: IllegalArgumentException =>
+        throw OnnxErrors.modelFileNotFound(name, path, e.getMessage)
+    }
   }
 
   /** The local file `path` names, when `fs` is the local file system (external data needs it). */

@@ -8,6 +8,7 @@ import org.apache.spark.sql.SparkSession
 
 import sparkonnx.conf.OnnxConf
 import sparkonnx.errors.OnnxErrors
+import sparkonnx.text.{TextModel, TextOptions, TokenizerFile}
 
 /**
  * The models one SparkSession knows by name. Models come from explicit registration (Python, Scala,
@@ -26,6 +27,8 @@ final class ModelRegistry {
   private val fromConf = TrieMap.empty[String, (String, OnnxModel)]
   private val functions = TrieMap.empty[String, Unit]
   private val shipped = TrieMap.empty[String, OnnxModel]
+  private val texts = TrieMap.empty[String, TokenizerFile]
+  private val textsFromConf = TrieMap.empty[String, (String, TokenizerFile)]
 
   /**
    * Registers `model` as `name`, with default call options (e.g. batchSize) for its calls; returns
@@ -37,7 +40,8 @@ final class ModelRegistry {
       name: String,
       model: OnnxModel,
       options: Map[String, String] = Map.empty,
-      replace: Boolean = true
+      replace: Boolean = true,
+      tokenizer: Option[TokenizerFile] = None
   ): Option[OnnxModel] = synchronized {
     val existing = explicit.get(key(name))
     val replaced = existing.map(_.model).filter(_ != model)
@@ -47,6 +51,10 @@ final class ModelRegistry {
       }
     }
     explicit.put(key(name), Entry(name, model, options))
+    tokenizer match {
+      case Some(file) => texts.put(key(name), file)
+      case None => texts.remove(key(name))
+    }
     replaced
   }
 
@@ -58,8 +66,29 @@ final class ModelRegistry {
 
   /** Forgets the model registered as `name` in any case; returns it, if there was one. */
   def remove(name: String): Option[OnnxModel] = synchronized {
+    texts.remove(key(name))
     explicit.remove(key(name)).map(_.model)
   }
+
+  /** The tokenizer `name` was registered with (a text model), if any. */
+  def registeredTokenizer(name: String): Option[TokenizerFile] = texts.get(key(name))
+
+  /** Whether `name` is a registered model (its text settings come from its registration). */
+  def isRegistered(name: String): Boolean = explicit.contains(key(name))
+
+  /** The tokenizer configured at `path` for `name`, loaded by `load` unless already loaded. */
+  private[model] def configuredTokenizer(
+      name: String,
+      path: String,
+      load: String => TokenizerFile
+  ): TokenizerFile =
+    textsFromConf.get(key(name)) match {
+      case Some((loadedPath, file)) if loadedPath == path => file
+      case _ =>
+        val file = load(path)
+        textsFromConf.put(key(name), (path, file))
+        file
+    }
 
   /** Notes that `name` also has a per-model SQL function, dropped with the model. */
   def addFunction(name: String): Unit = functions.put(key(name), ())
@@ -197,6 +226,54 @@ object ModelRegistry {
       .toSeq
 
   def confKey(name: String): String = ConfPrefix + name
+
+  /**
+   * Text settings of a configured model (Spark Connect, `spark-sql`):
+   * `spark.onnx.text.<name>.tokenizer=<path>`, and `.pooling`, `.normalize`, `.maxLength`,
+   * `.sortByLength` as registration options.
+   */
+  val TextConfPrefix = "spark.onnx.text."
+
+  /**
+   * The text model `name` is, if it is one: its tokenizer and options, from its registration, else
+   * from the session's `spark.onnx.text.<name>.*` settings (the tokenizer file read, and checked
+   * like a configured model's path, on first use).
+   */
+  def text(session: SparkSession, name: String): Option[(TokenizerFile, Map[String, String])] = {
+    val registry = of(session)
+    if (registry.isRegistered(name)) {
+      registry.registeredTokenizer(name).map(_ -> registry.options(name))
+    } else {
+      val spelled = registry.registeredName(name).getOrElse(name)
+      val prefix = TextConfPrefix + spelled + "."
+      val settings = session.conf.getAll.collect {
+        case (k, v) if k.toLowerCase(java.util.Locale.ROOT).startsWith(key(prefix)) =>
+          k.substring(prefix.length) -> v
+      }
+      settings.get("tokenizer").map { path =>
+        val hadoopConf = session.sparkContext.hadoopConfiguration
+        val startup = session.sparkContext.getConf.getOption(prefix + "tokenizer")
+        val file = registry.configuredTokenizer(
+          name,
+          path,
+          p => {
+            ModelSources.checkConfigured(name, p, startup, hadoopConf)
+            ModelLoader.loadTokenizer(name, p, hadoopConf)
+          }
+        )
+        file -> settings.filter { case (k, _) => k != "tokenizer" && TextOptions.Names.contains(k) }
+      }
+    }
+  }
+
+  /** Builds the text model of `tokenizer` and `options` (registration's, then the call's). */
+  def textModel(
+      function: String,
+      tokenizer: TokenizerFile,
+      options: Map[String, String],
+      all: Seq[String]
+  ): TextModel =
+    TextModel(tokenizer, TextOptions.parse(function, options, all))
 
   /** Names whose key under the prefix is a setting (`spark.onnx.model.allowedRoots`), no model. */
   lazy val ReservedNames: Set[String] = OnnxConf.entries

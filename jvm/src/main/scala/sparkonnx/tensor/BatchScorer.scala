@@ -16,7 +16,7 @@ import sparkonnx.runtime.{NativeCounters, SessionLease, SessionOptions, SessionP
  * underneath is shared and thread-safe).
  */
 final class BatchScorer private (binding: ModelBinding, lease: SessionLease, constants: Array[Any])
-    extends AutoCloseable {
+    extends Scorer {
 
   private val encoders = binding.encoders.toArray
   private val decoders = binding.decoders.toArray
@@ -32,13 +32,13 @@ final class BatchScorer private (binding: ModelBinding, lease: SessionLease, con
   private var appendedBytes = 0L
 
   /** Rows appended since the last run. */
-  def pending: Int = appendedRows
+  override def pending: Int = appendedRows
 
   /** Input bytes appended since the last run. */
-  def pendingBytes: Long = appendedBytes
+  override def pendingBytes: Long = appendedBytes
 
   /** The dims of each per-row input's value in `values` (by input); throws the row's error. */
-  def shapes(values: Array[Any]): Array[Array[Long]] = {
+  override def shapes(values: Array[Any]): Array[Array[Long]] = {
     val out = new Array[Array[Long]](encoders.length)
     var k = 0
     while (k < rowInputs.length) {
@@ -50,10 +50,10 @@ final class BatchScorer private (binding: ModelBinding, lease: SessionLease, con
   }
 
   /** Input bytes of each row appended since the last run (they share one shape). */
-  def pendingRowBytes: Long = if (appendedRows == 0) 0L else appendedBytes / appendedRows
+  override def pendingRowBytes: Long = if (appendedRows == 0) 0L else appendedBytes / appendedRows
 
   /** Whether a row of these value dims can join the rows appended since the last run. */
-  def accepts(shapes: Array[Array[Long]]): Boolean = {
+  override def accepts(shapes: Array[Array[Long]]): Boolean = {
     var k = 0
     while (k < rowInputs.length) {
       if (!batches(rowInputs(k)).accepts(shapes(rowInputs(k)))) return false
@@ -63,7 +63,7 @@ final class BatchScorer private (binding: ModelBinding, lease: SessionLease, con
   }
 
   /** Appends one row's values (by input; none null) of dims `shapes` ([[shapes]]). */
-  def append(values: Array[Any], shapes: Array[Array[Long]]): Unit = {
+  override def append(values: Array[Any], shapes: Array[Array[Long]]): Unit = {
     val timed = (appendedRows & 31) == 0
     val started = if (timed) System.nanoTime() else 0L
     var k = 0
@@ -92,14 +92,14 @@ final class BatchScorer private (binding: ModelBinding, lease: SessionLease, con
   }
 
   /** Drops the rows appended since the last run (their run is not wanted: a failed batch). */
-  def discardAppended(): Unit = {
+  override def discardAppended(): Unit = {
     batches.foreach(_.clear())
     appendedRows = 0
     appendedBytes = 0
   }
 
   /** Scores the rows appended since the last run; one result per row, in order. */
-  def runAppended(): Array[Any] = {
+  override def runAppended(): Array[Any] = {
     val rows = appendedRows
     if (rows == 0) return Array.empty
     val runRows = binding.fixedBatchSize.getOrElse(rows)

@@ -3,7 +3,8 @@ package sparkonnx.tensor
 import org.apache.spark.sql.types.{DataType, StructField, StructType}
 
 import sparkonnx.errors.OnnxErrors
-import sparkonnx.model.{OnnxModel, TensorSpec}
+import sparkonnx.model.{ModelBytesSource, OnnxModel, TensorSpec}
+import sparkonnx.runtime.SessionOptions
 
 /**
  * A model bound to the Spark types of the arguments that feed it: the row <-> tensor contract
@@ -17,7 +18,7 @@ final class ModelBinding private (
     private[tensor] val encoders: Seq[InputEncoder],
     private[tensor] val decoders: Seq[OutputDecoder],
     val contract: BatchContract
-) extends Serializable {
+) extends CallBinding {
 
   /** One output: its own type. Several: a struct with a field per output, in model order. */
   val dataType: DataType =
@@ -25,13 +26,19 @@ final class ModelBinding private (
     else StructType(decoders.map(d => StructField(d.spec.name, d.dataType, nullable = false)))
 
   /** The rows per run when the model fixes its batch dimension (e.g. exported with batch 1). */
-  def fixedBatchSize: Option[Int] = contract.fixedBatch
+  override def fixedBatchSize: Option[Int] = contract.fixedBatch
 
   /** Each row is one complete run with full tensors (the call option `wholeCall`). */
-  def wholeCall: Boolean = contract.wholeCall
+  override def wholeCall: Boolean = contract.wholeCall
 
   /** Whether input `i` takes one constant value for the whole run. */
-  def isConstant(i: Int): Boolean = constantInputs(i)
+  override def isConstant(i: Int): Boolean = constantInputs(i)
+
+  override def open(
+      source: ModelBytesSource,
+      options: SessionOptions,
+      constants: Array[Any]
+  ): Scorer = BatchScorer.open(this, source, options, constants)
 
   // Read per row and argument: an array, not the contract's Seq.
   private val constantInputs: Array[Boolean] = contract.constant.toArray
@@ -42,7 +49,7 @@ final class ModelBinding private (
    * Bytes one row takes in the input tensors when every per-row input's value has static dims (e.g.
    * an image's 3x224x224 floats); None when a dynamic dim makes it depend on the data.
    */
-  val inputBytesPerRow: Option[Long] = {
+  override val inputBytesPerRow: Option[Long] = {
     val sizes =
       encoders.zipWithIndex.filterNot { case (_, i) => isConstant(i) }.map { case (e, _) =>
         val dims = e.feed.valueDims

@@ -8,7 +8,7 @@ import org.apache.spark.sql.catalyst.expressions._
 
 import sparkonnx.model.ModelBytesSource
 import sparkonnx.sql.functions.OnnxPredict
-import sparkonnx.tensor.BatchScorer
+import sparkonnx.tensor.Scorer
 
 /**
  * The per-partition loop of [[OnnxEvalExec]]: reads up to the largest batch size of rows, appends
@@ -35,7 +35,7 @@ private[execution] final class OnnxBatchIterator(
 
   private val capacity = batchSizes.max
   private val failFast = calls.forall(_.failOnError)
-  private val scorers = new Array[BatchScorer](calls.length)
+  private val scorers = new Array[Scorer](calls.length)
   private lazy val constants: Array[Array[Any]] = calls.map(_.constantValues).toArray
   Option(TaskContext.get()).foreach(_.addTaskCompletionListener[Unit](_ => close()))
 
@@ -114,11 +114,10 @@ private[execution] final class OnnxBatchIterator(
   private val reportedOrt = new Array[Long](calls.length)
   private val reportedConvert = new Array[Long](calls.length)
 
-  private def scorer(c: Int): BatchScorer = {
+  private def scorer(c: Int): Scorer = {
     if (scorers(c) == null) {
       val call = calls(c)
-      scorers(c) =
-        BatchScorer.open(call.binding, sources(c), call.sessionOptions.forCurrentTask, constants(c))
+      scorers(c) = call.binding.open(sources(c), call.sessionOptions.forCurrentTask, constants(c))
     }
     scorers(c)
   }

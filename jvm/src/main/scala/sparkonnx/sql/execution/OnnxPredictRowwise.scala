@@ -12,7 +12,7 @@ import org.apache.spark.sql.types.DataType
 
 import sparkonnx.model.ModelBytesSource
 import sparkonnx.sql.functions.OnnxPredict
-import sparkonnx.tensor.BatchScorer
+import sparkonnx.tensor.Scorer
 
 /**
  * A call scored one row at a time, in the physical plan only, where batching cannot keep the
@@ -36,7 +36,7 @@ case class OnnxPredictRowwise(call: OnnxPredict, source: ModelBytesSource)
   override def sql: String = call.sql
 
   @transient private lazy val constants: Array[Any] = call.constantValues
-  @transient private lazy val scorers = new ConcurrentHashMap[Long, BatchScorer]()
+  @transient private lazy val scorers = new ConcurrentHashMap[Long, Scorer]()
 
   override def eval(input: InternalRow): Any = {
     val values = new Array[Any](children.length)
@@ -54,7 +54,7 @@ case class OnnxPredictRowwise(call: OnnxPredict, source: ModelBytesSource)
     } else score(scorerOf(context), values)
   }
 
-  private def score(scorer: BatchScorer, values: Array[Any]): Any =
+  private def score(scorer: Scorer, values: Array[Any]): Any =
     try {
       scorer.append(values, scorer.shapes(values))
       scorer.runAppended()(0)
@@ -64,10 +64,10 @@ case class OnnxPredictRowwise(call: OnnxPredict, source: ModelBytesSource)
         null
     }
 
-  private def open(): BatchScorer =
-    BatchScorer.open(call.binding, source, call.sessionOptions.forCurrentTask, constants)
+  private def open(): Scorer =
+    call.binding.open(source, call.sessionOptions.forCurrentTask, constants)
 
-  private def scorerOf(context: TaskContext): BatchScorer = {
+  private def scorerOf(context: TaskContext): Scorer = {
     val task = context.taskAttemptId()
     val existing = scorers.get(task)
     if (existing != null) existing

@@ -6,19 +6,25 @@ import org.apache.spark.sql.types.{MapType, StringType}
 
 import sparkonnx.errors.OnnxErrors
 import sparkonnx.conf.OnnxConf
+import sparkonnx.text.TextOptions
 
 /**
  * Options of one call, given as a trailing constant `map<string,string>`: `onnx_predict('m', x,
- * map('batchSize', '64', 'outputs', 'probabilities'))`.
+ * map('batchSize', '64', 'outputs', 'probabilities'))`. A text model's calls also take its text
+ * options (`pooling`, `normalize`, `maxLength`, `sortByLength`), kept in `text`.
  */
 final case class CallOptions(
     batchSize: Option[Int] = None,
     outputs: Seq[String] = Nil,
-    wholeCall: Boolean = false
+    wholeCall: Boolean = false,
+    text: Map[String, String] = Map.empty
 )
 
 object CallOptions {
-  val Names: Seq[String] = Seq("batchSize", "outputs", "wholeCall")
+
+  /** Options of every call; a text model's calls also take [[TextOptions.Names]] (checked). */
+  val Names: Seq[String] =
+    Seq("batchSize", "outputs", "wholeCall") ++ TextOptions.Names.filterNot(_ == "tokenizer")
 
   /** True for an argument that can only be options: a constant string-to-string map. */
   def isOptions(argument: Expression): Boolean = argument.foldable && (argument.dataType match {
@@ -58,6 +64,9 @@ object CallOptions {
             case "false" => parsed.copy(wholeCall = false)
             case _ => throw invalid("must be true or false")
           }
+        case text if Names.contains(text) =>
+          TextOptions.parse(function, Map(key -> value), Names)
+          parsed.copy(text = parsed.text + (key -> value))
         case _ => throw invalid("unknown option")
       }
     }

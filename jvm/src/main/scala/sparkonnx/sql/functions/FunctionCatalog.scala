@@ -14,6 +14,7 @@ object FunctionCatalog {
     function[OnnxPredictCall](OnnxPredict.FunctionName),
     function[TryOnnxPredictCall](OnnxPredict.TryFunctionName),
     function[OnnxModelInfoCall]("onnx_model_info"),
+    function[OnnxTokenizeCall](OnnxTokenize.FunctionName),
     function[OnnxImageTensor]("onnx_image_tensor"),
     function[TryOnnxImageTensor]("try_onnx_image_tensor"),
     function[OnnxTopK]("onnx_top_k"),

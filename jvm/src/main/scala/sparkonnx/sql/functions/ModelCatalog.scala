@@ -6,11 +6,14 @@ import ai.onnxruntime.OrtException
 import org.apache.spark.sql.SparkSession
 import org.apache.spark.sql.catalyst.expressions.{Expression, Literal}
 import org.apache.spark.sql.internal.StaticSQLConf
+import org.apache.spark.sql.types.StringType
 import org.apache.spark.sql.sparkonnx.SessionFunctions
 
 import sparkonnx.errors.OnnxErrors
 import sparkonnx.model.{ModelLoader, ModelRegistry, OnnxModel, SignatureJson}
 import sparkonnx.runtime.{ModelShipping, SessionOptions, SessionPool}
+import sparkonnx.tensor.TextBinding
+import sparkonnx.text.{TextModel, TextOptions, TokenizerFile}
 
 /**
  * The models a session knows, and what registering one means: the file and signature checked, an
@@ -51,7 +54,7 @@ object ModelCatalog {
     requireExtension(spark)
     val parsed = checkOptions(options)
     val model = load(spark, name, path)
-    put(spark, name, model, parsed, replace)
+    put(spark, name, model, parsed, replace, textOf(spark, name, model, options))
     model
   }
 
@@ -66,7 +69,7 @@ object ModelCatalog {
     requireExtension(spark)
     val parsed = checkOptions(options)
     val model = check(spark, name, ModelLoader.fromBytes(name, s"<${bytes.length} bytes>", bytes))
-    put(spark, name, model, parsed, replace)
+    put(spark, name, model, parsed, replace, textOf(spark, name, model, options))
     model
   }
 
@@ -80,9 +83,10 @@ object ModelCatalog {
       name: String,
       model: OnnxModel,
       options: Map[String, String],
-      replace: Boolean
+      replace: Boolean,
+      tokenizer: Option[TokenizerFile] = None
   ): Unit = {
-    val replaced = ModelRegistry.of(spark).put(name, model, options, replace)
+    val replaced = ModelRegistry.of(spark).put(name, model, options, replace, tokenizer)
     replaced.foreach(existing => releaseIfUnused(spark, existing))
   }
 
@@ -159,10 +163,53 @@ object ModelCatalog {
   def callOptions(spark: SparkSession, name: String): Map[String, String] =
     ModelRegistry.of(spark).options(name)
 
+  /** The options a registration keeps for its calls (the tokenizer's path is read now). */
   private def checkOptions(options: java.util.Map[String, String]): Map[String, String] = {
-    val parsed = Option(options).map(_.asScala.toMap).getOrElse(Map.empty)
+    val parsed = Option(options).map(_.asScala.toMap).getOrElse(Map.empty) - "tokenizer"
     CallOptions.parse("register", parsed)
     parsed
+  }
+
+  /**
+   * A text model's tokenizer, read and checked now, and the model checked to fit a text call (its
+   * inputs token ids, its output per token or per text): a mismatch fails registration. None when
+   * the options name no tokenizer; text options without one are refused.
+   */
+  private def textOf(
+      spark: SparkSession,
+      name: String,
+      model: OnnxModel,
+      options: java.util.Map[String, String]
+  ): Option[TokenizerFile] = {
+    val all = Option(options).map(_.asScala.toMap).getOrElse(Map.empty)
+    all.get("tokenizer") match {
+      case None =>
+        all.find { case (key, _) => TextOptions.Names.contains(key) }.foreach { case (key, value) =>
+          throw OnnxErrors.invalidOption(
+            "register",
+            key,
+            value,
+            "only a text model (registered with a tokenizer) takes it",
+            CallOptions.Names :+ "tokenizer"
+          )
+        }
+        None
+      case Some(path) =>
+        val tokenizer =
+          ModelLoader.loadTokenizer(name, path, spark.sparkContext.hadoopConfiguration)
+        val parsed = CallOptions.parse("register", all - "tokenizer")
+        val text = TextOptions.parse("register", parsed.text, CallOptions.Names)
+        TextBinding.bind(
+          name,
+          model,
+          TextModel(tokenizer, text),
+          "text",
+          StringType,
+          parsed.outputs,
+          text.sortByLength
+        )
+        Some(tokenizer)
+    }
   }
 
   /** Names of the models this session can use: registered ones and configured ones. */

@@ -4,7 +4,7 @@ import org.apache.spark.sql.catalyst.expressions.{Expression, Unevaluable}
 import org.apache.spark.sql.types.DataType
 
 import sparkonnx.runtime.SessionOptions
-import sparkonnx.tensor.ModelBinding
+import sparkonnx.tensor.CallBinding
 
 /**
  * A resolved `onnx_predict` / `try_onnx_predict` call: a model bound to its arguments by the row
@@ -20,7 +20,7 @@ import sparkonnx.tensor.ModelBinding
  *   false for `try_onnx_predict`: a row that cannot be scored gives null.
  */
 case class OnnxPredict(
-    binding: ModelBinding,
+    binding: CallBinding,
     children: Seq[Expression],
     failOnError: Boolean,
     sessionOptions: SessionOptions,

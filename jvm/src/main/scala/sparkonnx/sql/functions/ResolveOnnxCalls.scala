@@ -10,7 +10,8 @@ import org.apache.spark.sql.types.{StringType, StructType}
 import sparkonnx.errors.OnnxErrors
 import sparkonnx.model.{ModelRegistry, OnnxModel}
 import sparkonnx.runtime.SessionOptions
-import sparkonnx.tensor.ModelBinding
+import sparkonnx.tensor.{ModelBinding, TextBinding}
+import sparkonnx.text.{TextModel, TextOptions}
 
 /**
  * Binds each `onnx_predict` call to its model once the call's arguments are resolved: looks the
@@ -25,34 +26,105 @@ case class ResolveOnnxCalls(session: SparkSession) extends Rule[LogicalPlan] {
 
   override def apply(plan: LogicalPlan): LogicalPlan = plan.resolveExpressions {
     case call: UnboundOnnxCall if call.childrenResolved => bind(call)
+    case call: OnnxTokenizeCall if call.childrenResolved => bindTokenize(call)
   }
 
-  private def bind(call: UnboundOnnxCall): OnnxPredict = {
-    val modelName = call.children.headOption match {
+  /** `onnx_tokenize(model, text[, options])` bound to the text model's tokenizer. */
+  private def bindTokenize(call: OnnxTokenizeCall): OnnxTokenize = {
+    val modelName = constantName(call.prettyName, call.children.headOption)
+    ModelRegistry.lookup(session, modelName)
+    val (tokenizer, registered) = ModelRegistry
+      .text(session, modelName)
+      .getOrElse(throw OnnxErrors.notATextModel(modelName, "it was registered with no tokenizer"))
+    val arguments = call.children.tail
+    val hasOptions = arguments.size == 2 && CallOptions.isOptions(arguments.last)
+    if (
+      arguments.isEmpty || arguments.size != (if (hasOptions) 2 else 1) ||
+      !TextBinding.isText(arguments.head.dataType)
+    ) {
+      throw OnnxErrors.textInputTypeMismatch(
+        modelName,
+        arguments.map(columnName).mkString(", "),
+        arguments.map(_.dataType.sql).mkString(", ")
+      )
+    }
+    val options = CallOptions.parse(
+      call.prettyName,
+      registered ++ (if (hasOptions) CallOptions.literal(arguments.last) else Map.empty)
+    )
+    val text = TextOptions.parse(call.prettyName, options.text, CallOptions.Names)
+    OnnxTokenize(modelName, TextModel(tokenizer, text), arguments.head)
+  }
+
+  private def constantName(function: String, argument: Option[Expression]): String =
+    argument match {
       case Some(name) if name.foldable && name.dataType == StringType && name.eval() != null =>
         name.eval().toString
-      case Some(other) =>
-        throw OnnxErrors.modelNameNotConstant(call.prettyName, columnName(other))
-      case None => throw OnnxErrors.modelNameNotConstant(call.prettyName, "no argument")
+      case Some(other) => throw OnnxErrors.modelNameNotConstant(function, columnName(other))
+      case None => throw OnnxErrors.modelNameNotConstant(function, "no argument")
     }
+
+  private def bind(call: UnboundOnnxCall): OnnxPredict = {
+    val modelName = constantName(call.prettyName, call.children.headOption)
     val model = ModelRegistry.lookup(session, modelName)
     val arguments = call.children.tail
     val inputCount = model.signature.inputs.size
     val endsWithOptions = arguments.lastOption.exists(CallOptions.isOptions)
+    val text = ModelRegistry.text(session, modelName)
     // One struct (and perhaps options) for a model of several inputs: inputs by field name.
-    val byName = inputCount > 1 &&
+    val byName = inputCount > 1 && text.isEmpty &&
       arguments.headOption.exists(_.dataType.isInstanceOf[StructType]) &&
       (arguments.size == 1 || (arguments.size == 2 && endsWithOptions))
     // A trailing constant map is options, unless the model really takes that many inputs.
-    val hasOptions = endsWithOptions && (byName || arguments.size == inputCount + 1)
+    // A text model takes one text column: a second, constant map argument is options.
+    val hasOptions = endsWithOptions &&
+      (if (text.isDefined) arguments.size == 2 else byName || arguments.size == inputCount + 1)
     val positional = if (hasOptions) arguments.init else arguments
     val inputs = if (byName) fieldsByName(modelName, model, positional.head) else positional
-    // Options the model was registered with, overridden by the call's own.
+    // Options the model was registered (or configured) with, overridden by the call's own.
     val options = CallOptions.parse(
       call.prettyName,
-      ModelRegistry.of(session).options(modelName) ++
+      text.map(_._2).getOrElse(ModelRegistry.of(session).options(modelName)) ++
         (if (hasOptions) CallOptions.literal(arguments.last) else Map.empty)
     )
+    text match {
+      case Some((tokenizer, _)) =>
+        val column = positional.map(columnName).mkString(", ")
+        if (positional.size != 1) {
+          throw OnnxErrors.textInputTypeMismatch(
+            modelName,
+            column,
+            positional.map(_.dataType.sql).mkString(", ")
+          )
+        }
+        val textOptions = TextOptions.parse(call.prettyName, options.text, CallOptions.Names)
+        val binding = TextBinding.bind(
+          modelName,
+          model,
+          TextModel(tokenizer, textOptions),
+          column,
+          positional.head.dataType,
+          options.outputs,
+          textOptions.sortByLength
+        )
+        return OnnxPredict(
+          binding,
+          positional,
+          call.failOnError,
+          SessionOptions.of(session),
+          options.batchSize
+        )
+      case None =>
+        options.text.headOption.foreach { case (key, value) =>
+          throw OnnxErrors.invalidOption(
+            call.prettyName,
+            key,
+            value,
+            s"only a text model (registered with a tokenizer) takes it",
+            CallOptions.Names
+          )
+        }
+    }
     val binding = ModelBinding.bind(
       modelName,
       model,
