@@ -331,10 +331,21 @@ def spark_nlp_note(found: dict | None) -> str:
     package = found.get("package", "Spark NLP")
     if found.get("ok"):
         rate = found["rows"] / sorted(found["seconds"])[len(found["seconds"]) // 2]
+        check = found.get("check", {})
+        verdict = (
+            "its token vectors equal onnxruntime's"
+            if check.get("passed")
+            else "its token vectors do NOT all match onnxruntime's, so this is no checked figure"
+        )
         return (
-            f"Spark NLP ({package}) imported the text scenario's ONNX encoder offline and "
-            f"embedded {found['rows']:,} texts at {rate:,.0f} texts/s (its own tokenizer: "
-            "not compared with onnxruntime, so not a checked figure)."
+            f"Spark NLP ({package}, without the three engines that are not on Maven Central) "
+            "imported the text scenario's ONNX encoder offline (BertEmbeddings.loadSavedModel) "
+            f"and embedded {found['rows']:,} texts at {rate:,.0f} texts/s "
+            "(DocumentAssembler, Tokenizer, BertEmbeddings through the noop sink); "
+            f"{verdict}: {check.get('tokens_agreeing')} of {check.get('tokens_compared')} tokens "
+            f"of {check.get('texts')} texts at cosine >= {check.get('cosine_goal')} (worst "
+            f"{fmt(check.get('worst_cosine'), '.5f')}), each token against the word piece that "
+            "starts at its first character."
         )
     error = " ".join(str(found.get("error", "")).split())
     return (
@@ -414,7 +425,7 @@ def profile_parts(result: dict) -> list[str]:
         (name, *(fmt(p["shares"].get(name, 0) * 100, ".1f") for p in cases.values()))
         for name in names
     ]
-    rows.append(("samples", *(str(p["shares"].get("samples", 0)) for p in cases.values())))
+    rows.append(("Java samples", *(str(p["shares"].get("samples", 0)) for p in cases.values())))
     header = ("task threads' time, %", *(f"{n} ({p['file']})" for n, p in cases.items()))
     verdicts = []
     for name, p in cases.items():
@@ -429,9 +440,11 @@ def profile_parts(result: dict) -> list[str]:
         )
     return [
         (
-            "Profile of b on the Parquet path (Java Flight Recorder, execution and native-method "
-            "samples of the task threads every 10 ms, each in the category of its innermost "
-            "non-generic frame):"
+            "Profile of b on the Parquet path: ONNX Runtime's share from OnnxEval's own metric "
+            "(time in ONNX Runtime over the task threads' time, wall x cores); the rest split by "
+            "Java Flight Recorder's execution samples of the task threads every 10 ms, each in "
+            "the category of its innermost frame that is not a copy, column-vector accessor or "
+            "JDK frame (native time is not sampled):"
         ),
         table(header, rows),
         "; ".join(verdicts) + ".",
@@ -500,7 +513,9 @@ def overview(report: dict) -> str:
 def scenario_section(result: dict) -> str:
     notes = (
         f"{result['rows']:,} rows; median of {result['runs']} timed run(s) after "
-        f"{result['warmup_runs']} warm-up; Spark start {result['spark_start_seconds']:.1f} s; "
+        f"{result['warmup_runs']} warm-up; Spark start {result['spark_start_seconds']:.1f} s"
+        + (" (one start shared by the run's scenarios)" if result.get("spark_shared") else "")
+        + "; "
         f"JVM RSS after start-up {fmt(result['jvm_rss_idle_mb'], ',.0f')} MB (heap touched); "
         f"ORT sessions created in the JVM in all: {result['ort_sessions_created_in_jvm']}."
     )

@@ -41,6 +41,9 @@ SPARK_NLP_NOT_ON_CENTRAL = (
     "com.johnsnowlabs.nlp:jsl-llamacpp-cpu_2.12",
     "com.johnsnowlabs.nlp:jsl-openvino-cpu_2.12",
 )
+# BertEmbeddings' classes name TensorFlow Java's buffer types even on the ONNX path; the missing
+# tensorflow-cpu jar bundles them, and Maven Central has them on their own.
+TENSORFLOW_NDARRAY = "org.tensorflow:ndarray:0.4.0"
 
 # Run inside the peers' venv: a Spark 3.5 session that makes Ivy fetch the packages.
 RESOLVE = """
@@ -120,7 +123,11 @@ def synapseml_classpath() -> tuple[list[Path], Path]:
 
 
 def spark_nlp_classpath() -> list[Path]:
-    return ensure_jars((SPARK_NLP,), SPARK_NLP_IVY, excludes=",".join(SPARK_NLP_NOT_ON_CENTRAL))
+    return ensure_jars(
+        (SPARK_NLP, TENSORFLOW_NDARRAY),
+        SPARK_NLP_IVY,
+        excludes=",".join(SPARK_NLP_NOT_ON_CENTRAL),
+    )
 
 
 if __name__ == "__main__":

@@ -6,8 +6,9 @@ DocumentAssembler -> Tokenizer -> BertEmbeddings over the texts. Runs in the pee
     peers-venv/bin/python spark_nlp_runner.py job.json
 
 job.json: onnx, tokenizer (a tokenizer.json with a WordPiece vocabulary), texts (a file, one text
-a line), runs, jars, heap_gb, result. The result records either the timings and the first text's
-token vectors, or the step that failed and its error, verbatim."""
+a line), check_texts, runs, jars, heap_gb, result. The result records either the timings and the
+token vectors of the first check_texts texts (with their character offsets), or the step that
+failed and its error, verbatim."""
 
 from __future__ import annotations
 
@@ -31,7 +32,7 @@ def saved_model_folder(onnx: Path, tokenizer: Path, folder: Path) -> Path:
 
 
 def main(path: str) -> int:
-    from pyspark.sql import SparkSession
+    from pyspark.sql import DataFrame, SparkSession
 
     job = json.loads(Path(path).read_text())
     result: dict = {"step": "start Spark 3.5 with the Spark NLP jars"}
@@ -57,19 +58,18 @@ def main(path: str) -> int:
         with tempfile.TemporaryDirectory(prefix="spark-nlp-model-") as tmp:
             result["step"] = "BertEmbeddings.loadSavedModel(folder with model.onnx, spark)"
             folder = saved_model_folder(Path(job["onnx"]), Path(job["tokenizer"]), Path(tmp))
-            # The Scala companion object itself: py4j sees no static forwarder for a method it
-            # inherits from a trait (ReadBertDLModel).
-            companion = (
-                jvm.java.lang.Class.forName("com.johnsnowlabs.nlp.embeddings.BertEmbeddings$")
-                .getField("MODULE$")
-                .get(None)
+            # Scala's default for the third parameter (useOpenvino) is not there through py4j.
+            embeddings = nlp.embeddings.BertEmbeddings.loadSavedModel(
+                str(folder), spark._jsparkSession, False
             )
-            embeddings = companion.loadSavedModel(str(folder), spark._jsparkSession)
-            embeddings = embeddings.setInputCols(["document", "token"]).setOutputCol("embeddings")
+            embeddings = embeddings.setInputCols(strings(spark, "document", "token"))
+            embeddings = embeddings.setOutputCol("embeddings")
             result["step"] = "build the pipeline"
             stages = [
                 nlp.DocumentAssembler().setInputCol("text").setOutputCol("document"),
-                nlp.annotators.Tokenizer().setInputCols(["document"]).setOutputCol("token"),
+                nlp.annotators.Tokenizer()
+                .setInputCols(strings(spark, "document"))
+                .setOutputCol("token"),
                 embeddings,
             ]
             texts = Path(job["texts"]).read_text().splitlines()
@@ -82,11 +82,23 @@ def main(path: str) -> int:
             jpipeline = jvm.org.apache.spark.ml.Pipeline().setStages(_stage_array(spark, stages))
             model = jpipeline.fit(df._jdf)
             result["step"] = "score the texts"
-            scored = model.transform(df._jdf).select("embeddings")
+            scored = DataFrame(model.transform(df._jdf), spark)
+            # Token vectors of the first texts, for the check against onnxruntime.
+            checked = scored.where(f"id < {job['check_texts']}").select("id", "embeddings")
+            result["check"] = [
+                {
+                    "id": row.id,
+                    "tokens": [
+                        {"begin": a.begin, "end": a.end, "vector": list(a.embeddings)}
+                        for a in row.embeddings
+                    ],
+                }
+                for row in checked.collect()
+            ]
             seconds = []
             for _ in range(job["runs"] + 1):
                 start = time.perf_counter()
-                scored.write().format("noop").mode("overwrite").save()
+                scored.select("embeddings").write.format("noop").mode("overwrite").save()
                 seconds.append(time.perf_counter() - start)
             result["seconds"] = seconds[1:]
             result["rows"] = len(texts)
@@ -101,6 +113,15 @@ def main(path: str) -> int:
             spark.stop()
     out.write_text(json.dumps(result, indent=2) + "\n")
     return 0
+
+
+def strings(spark, *values: str):
+    """A Java String[]: what Spark NLP's varargs setters take through py4j."""
+    gateway = spark.sparkContext._gateway
+    array = gateway.new_array(gateway.jvm.java.lang.String, len(values))
+    for i, value in enumerate(values):
+        array[i] = value
+    return array
 
 
 def _stage_array(spark, stages):

@@ -356,6 +356,7 @@ def run(
         # Sessions already open or made (a shared JVM: earlier scenarios' models).
         open_before = session_pool(spark, "sessionsOpen") or 0
         created_before = sessions_created(spark) or 0
+        df = None
         try:
             start = time.perf_counter()
             df = load_cached(scenario.load(spark))
@@ -372,7 +373,7 @@ def run(
             if shared is None:
                 spark.stop()
             else:
-                release(spark, scenario, df if "df" in locals() else None)
+                release(spark, scenario, df)
     finally:
         sampler.stop()
     return {

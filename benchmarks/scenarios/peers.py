@@ -39,6 +39,9 @@ SPARK_NLP_RUNNER = harness.REPO / "benchmarks" / "peers" / "spark_nlp_runner.py"
 ENCODER = harness.REPO / "models" / "zoo" / "all_minilm_l6_v2.onnx"
 ENCODER_TOKENIZER = harness.REPO / "models" / "zoo" / "all_minilm_l6_v2.tokenizer.json"
 TEXTS, QUICK_TEXTS = 2_000, 200
+# Spark NLP's token vectors are compared with onnxruntime's on this many texts, token by token.
+SPARK_NLP_CHECK_TEXTS = 8
+COSINE = 0.999
 NAME = "peers"
 TITLE = "SynapseML ONNXModel (Spark 3.5) on the mlp and cnn scenarios"
 SYNAPSEML_KEY = "s"
@@ -170,6 +173,7 @@ def spark_nlp(quick: bool, runs: int) -> dict:
             "tokenizer": str(ENCODER_TOKENIZER),
             "texts": str(folder / "texts.txt"),
             "runs": runs,
+            "check_texts": SPARK_NLP_CHECK_TEXTS,
             "jars": [str(j) for j in environment.spark_nlp_classpath()],
             "heap_gb": QUICK_HEAP_GB if quick else HEAP_GB,
             "result": str(folder / "result.json"),
@@ -182,8 +186,47 @@ def spark_nlp(quick: bool, runs: int) -> dict:
         )
         found = json.loads((folder / "result.json").read_text())
     found["package"] = environment.SPARK_NLP
+    if found.get("ok"):
+        found["check"] = check_spark_nlp(found.pop("check"), texts(QUICK_TEXTS if quick else TEXTS))
     print(f"  Spark NLP: {found.get('step')}: {found.get('error', 'ok')}", flush=True)
     return found
+
+
+def check_spark_nlp(rows: list[dict], sentences: list[str]) -> dict:
+    """Spark NLP's token vectors against onnxruntime's last_hidden_state on the same texts
+    tokenized by the encoder's own tokenizer: each Spark NLP token is matched with the word piece
+    that starts at its first character; their cosine similarity must reach COSINE."""
+    from tokenizers import Tokenizer
+
+    tokenizer = Tokenizer.from_file(str(ENCODER_TOKENIZER))
+    session = udfs.ort_session(str(ENCODER), threads=1)
+    compared, agreeing, worst = 0, 0, 1.0
+    for row in rows:
+        encoding = tokenizer.encode(sentences[row["id"]])
+        feed = {
+            "input_ids": np.array([encoding.ids], dtype=np.int64),
+            "attention_mask": np.array([encoding.attention_mask], dtype=np.int64),
+            "token_type_ids": np.array([encoding.type_ids], dtype=np.int64),
+        }
+        hidden = session.run(None, feed)[0][0]
+        starts = {start: i for i, (start, end) in enumerate(encoding.offsets) if end > start}
+        for token in row["tokens"]:
+            piece = starts.get(token["begin"])
+            if piece is None:
+                continue
+            got, want = np.asarray(token["vector"]), hidden[piece]
+            cosine = float(got @ want / (np.linalg.norm(got) * np.linalg.norm(want) + 1e-12))
+            compared += 1
+            agreeing += cosine >= COSINE
+            worst = min(worst, cosine)
+    return {
+        "texts": len(rows),
+        "tokens_compared": compared,
+        "tokens_agreeing": agreeing,
+        "worst_cosine": worst,
+        "cosine_goal": COSINE,
+        "passed": compared > 0 and agreeing == compared,
+    }
 
 
 def run(quick: bool, runs: int, warmups: int) -> dict:

@@ -52,6 +52,7 @@ FIXED_ROWS = 1_000
 CHUNK = 500_000
 CEILING_ROWS, QUICK_CEILING_ROWS = 1_000_000, 100_000
 CHECK = 16
+PROFILE_RUNS = 3
 # Bumped when the generated data changes, so stale files are made again.
 DATA_VERSION = 1
 
@@ -197,9 +198,9 @@ def profiled(spark, case: Case, path: Path) -> dict:
     )
     recording = FOLDER / f"profile-{case.name}.jfr"
     print(f"  {case.name}: profiling b over {harness.display_path(path)} ...", flush=True)
-    profile.record(spark, lambda: run_noop(query), recording)
-    shares = profile.categorise(recording)
-    return {"file": harness.display_path(path), "shares": shares}
+    # Three runs: enough samples (10 ms apart) for shares to a few per cent.
+    shares = profile.breakdown(spark, query, PROFILE_RUNS, recording, harness.CORES)
+    return {"file": harness.display_path(path), "runs": PROFILE_RUNS, "shares": shares}
 
 
 def run(quick: bool, runs: int, warmups: int, extra_conf: dict[str, str]) -> dict:

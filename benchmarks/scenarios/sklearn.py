@@ -79,7 +79,7 @@ class Sklearn(Scenario):
     ceiling_label = f"onnxruntime on numpy, batch {BATCH}, 2 threads sharing 1 session"
 
     def prepare(self) -> None:
-        self.rows = 100_000 if self.quick else 1_000_000
+        self.rows = 50_000 if self.quick else 1_000_000
         train = QUICK_TRAIN_ROWS if self.quick else TRAIN_ROWS
         self.model = self.workdir / "forest.onnx"
         self.estimator, self.x = fit_forest(train, self.rows, self.model)
