@@ -343,11 +343,14 @@ def spark_nlp_note(found: dict | None) -> str:
             f"and embedded {found['rows']:,} texts at {rate:,.0f} texts/s "
             "(DocumentAssembler, Tokenizer, BertEmbeddings through the noop sink); "
             f"{verdict}: {check.get('tokens_agreeing')} of {check.get('tokens_compared')} tokens "
-            f"of {check.get('texts')} texts at cosine >= {check.get('cosine_goal')} (worst "
-            f"{fmt(check.get('worst_cosine'), '.5f')}), each token against the word piece that "
+            f"of {check.get('texts')} texts at cosine >= {check.get('cosine_goal')} (median "
+            f"{fmt(check.get('median_cosine'), '.4f')}, worst "
+            f"{fmt(check.get('worst_cosine'), '.4f')}), each token against the word piece that "
             "starts at its first character."
         )
     error = " ".join(str(found.get("error", "")).split())
+    if found.get("attempted") is False:
+        return f"Spark NLP ({package}): not run here: {error}."
     return (
         f'Spark NLP ({package}) did not run offline: at step "{found.get("step")}" it '
         f"failed with `{error[:600]}`."

@@ -161,6 +161,8 @@ def spark_nlp(quick: bool, runs: int) -> dict:
     if not ENCODER.exists() or not ENCODER_TOKENIZER.exists():
         return {
             "ok": False,
+            "package": environment.SPARK_NLP,
+            "attempted": False,
             "step": "find the text scenario's encoder",
             "error": f"{harness.display_path(ENCODER)} is not built (bin/setup extracts it)",
         }
@@ -200,7 +202,7 @@ def check_spark_nlp(rows: list[dict], sentences: list[str]) -> dict:
 
     tokenizer = Tokenizer.from_file(str(ENCODER_TOKENIZER))
     session = udfs.ort_session(str(ENCODER), threads=1)
-    compared, agreeing, worst = 0, 0, 1.0
+    cosines: list[float] = []
     for row in rows:
         encoding = tokenizer.encode(sentences[row["id"]])
         feed = {
@@ -215,17 +217,16 @@ def check_spark_nlp(rows: list[dict], sentences: list[str]) -> dict:
             if piece is None:
                 continue
             got, want = np.asarray(token["vector"]), hidden[piece]
-            cosine = float(got @ want / (np.linalg.norm(got) * np.linalg.norm(want) + 1e-12))
-            compared += 1
-            agreeing += cosine >= COSINE
-            worst = min(worst, cosine)
+            cosines.append(float(got @ want / (np.linalg.norm(got) * np.linalg.norm(want) + 1e-12)))
+    agreeing = sum(c >= COSINE for c in cosines)
     return {
         "texts": len(rows),
-        "tokens_compared": compared,
+        "tokens_compared": len(cosines),
         "tokens_agreeing": agreeing,
-        "worst_cosine": worst,
+        "worst_cosine": min(cosines, default=None),
+        "median_cosine": float(np.median(cosines)) if cosines else None,
         "cosine_goal": COSINE,
-        "passed": compared > 0 and agreeing == compared,
+        "passed": bool(cosines) and agreeing == len(cosines),
     }
 
 
