@@ -16,6 +16,7 @@ SHORT_NAMES = {
     "e": "e sklearn in pandas UDF",
     "b_unsorted": "b spark-onnx, no length sorting",
     "d_sorted": "d pandas UDF, sorted by length",
+    "s": "s SynapseML ONNXModel (Spark 3.5)",
 }
 PYTHON_CONTENDERS = ("c", "d", "d_sorted", "e")
 # The DataFrame form stands for spark-onnx (b); the SQL form plans identically.
@@ -30,17 +31,26 @@ class Target:
     goal: float
 
 
+# `over`: a contender's key, or BEST_PYTHON (the fastest of c, d, e in that scenario).
+BEST_PYTHON = "best Python"
 TARGETS = (
     Target("mlp", "b/a", "a", 0.8),
     Target("mlp", "b/c", "c", 3.0),
     Target("cnn", "b/a", "a", 0.95),
+    Target("images", "b/a", "a", 1.1),
     Target("images", "b/c", "c", 2.0),
+    Target("images", f"b/{BEST_PYTHON}", BEST_PYTHON, 1.3),
     Target("sklearn", "b/e", "e", 2.0),
     Target("text", "b/a", "a", 0.85),
-    # Over the best of the Python contenders (c, d): PYTHON.
-    Target("text", "b/best Python", "python", 1.5),
+    Target("text", f"b/{BEST_PYTHON}", BEST_PYTHON, 1.5),
 )
-PYTHON = "python"
+# The peers: spark-onnx's b in a scenario against SynapseML's rows/s on the same model and input.
+PEER_SCENARIOS = ("mlp", "cnn")
+PEER_KEY = "s"
+VS_PEER = 1.0
+# Scale: the marginal rate against the onnxruntime ceiling, and the fixed cost per query.
+SCALE_MARGINAL = 0.9
+SCALE_FIXED_SECONDS = 0.1
 # Query-shape scenarios (aggregate): results with "forms", each form a b and a c contender.
 # Every form but the projection should run as fast as the projection, give or take
 # the aggregate's own work, and keep spark-onnx's lead over predict_batch_udf.
@@ -56,8 +66,28 @@ def kind(key: str) -> str:
 
 
 def rate(result: dict, key: str) -> float | None:
-    contender = result["contenders"].get(key)
+    if key == BEST_PYTHON:
+        return best_python(result)
+    contender = result.get("contenders", {}).get(key)
     return contender["rows_per_second"] if contender else None
+
+
+def flat_contenders(result: dict) -> dict[str, dict]:
+    """Every contender of a result, by key: the peers' under "<scenario> <key>"; scale has
+    none (its figures are per size)."""
+    if "peers" in result:
+        return {
+            f"{name} {key}": c
+            for name, peer in result["peers"].items()
+            for key, c in peer["contenders"].items()
+        }
+    return result.get("contenders", {})
+
+
+def peer(scenarios: dict[str, dict], name: str) -> dict | None:
+    """SynapseML's contender on scenario `name`, if the peers ran."""
+    found = scenarios.get("peers", {}).get("peers", {}).get(name)
+    return found["contenders"].get(PEER_KEY) if found else None
 
 
 def ratio(ours: float | None, other: float | None) -> float | None:
@@ -97,12 +127,18 @@ def evaluate(scenarios: dict[str, dict]) -> list[dict[str, object]]:
     for t in TARGETS:
         result = scenarios.get(t.scenario)
         ours = rate(result, OURS) if result else None
-        other = (
-            (best_python(result) if t.over == PYTHON else rate(result, t.over)) if result else None
-        )
+        other = rate(result, t.over) if result else None
         found.append(judged(t.scenario, t.ratio, ratio(ours, other), ">=", t.goal))
+    for name in PEER_SCENARIOS:
+        theirs = peer(scenarios, name)
+        if theirs and name in scenarios:
+            ours = rate(scenarios[name], OURS)
+            found.append(
+                judged(name, "b/SynapseML", ratio(ours, theirs["rows_per_second"]), ">=", VS_PEER)
+            )
     for name, result in scenarios.items():
         found += form_targets(name, result)
+    found += scale_targets(scenarios.get("scale"))
     for name, result in scenarios.items():
         memory = result.get("memory")
         if not memory:
@@ -113,6 +149,27 @@ def evaluate(scenarios: dict[str, dict]) -> list[dict[str, object]]:
         open_ = memory["sessions_open"]
         per_model = None if open_ is None else open_ / memory["models"]
         found.append(judged(name, "ORT sessions per model", per_model, "==", 1))
+    return found
+
+
+def scale_targets(result: dict | None) -> list[dict]:
+    """Per model at scale: the marginal rate against its ceiling, the fixed cost per query."""
+    if not result:
+        return []
+    found = []
+    for name, case in result["cases"].items():
+        fit = case["b_fit"]
+        marginal = ratio(fit["marginal_rows_per_second"], case["a_rows_per_second"])
+        found.append(judged(f"scale {name}", "marginal b/a", marginal, ">=", SCALE_MARGINAL))
+        found.append(
+            judged(
+                f"scale {name}",
+                "fixed s per query",
+                fit["fixed_seconds"],
+                "<=",
+                SCALE_FIXED_SECONDS,
+            )
+        )
     return found
 
 
@@ -222,6 +279,185 @@ def target_value(t: dict) -> str:
     return fmt(t["value"], ".1f" if "MB" in t["ratio"] else ".3f")
 
 
+def peers_section(report: dict, result: dict) -> str:
+    """SynapseML beside the same ceiling and spark-onnx's b on each model."""
+    rows = []
+    for name, found in result["peers"].items():
+        theirs = found["contenders"][PEER_KEY]
+        ceiling = found["contenders"]["a"]["rows_per_second"]
+        ours = rate(report["scenarios"][name], OURS) if name in report["scenarios"] else None
+        tried = ", ".join(
+            f"{b}: {r:,.0f}" for b, r in theirs.get("batch_rows_per_second", {}).items()
+        )
+        rows.append(
+            (
+                f"{name} ({found['rows']:,} rows)",
+                fmt(ceiling, ",.0f"),
+                fmt(theirs["rows_per_second"], ",.0f"),
+                fmt(theirs["rows_per_second"] / ceiling, ".2f"),
+                fmt(ours, ",.0f"),
+                fmt(ratio(ours, theirs["rows_per_second"]), ".2f"),
+                str(theirs.get("batch")),
+                tried,
+                fmt(theirs["first_row_seconds"], ".2f"),
+            )
+        )
+    header = (
+        "scenario",
+        "a onnxruntime rows/s",
+        "SynapseML rows/s",
+        "SynapseML vs a",
+        "spark-onnx b rows/s",
+        "b / SynapseML",
+        "best mini-batch",
+        "mini-batches tried (rows/s)",
+        "first row s",
+    )
+    return "\n\n".join(
+        [
+            f"## peers: {result['title']}",
+            (
+                f"Median of {result['runs']} timed run(s) after {result['warmup_runs']} warm-up, "
+                "same input as the scenario (Parquet, 2 partitions, cached), outputs on the check "
+                "rows equal to onnxruntime's. a is measured again in the peers' process, beside "
+                f"them; b comes from the scenario's own run. {result['onnxruntime_note']}."
+            ),
+            table(header, rows),
+            spark_nlp_note(result.get("spark_nlp")),
+        ]
+    )
+
+
+def spark_nlp_note(found: dict | None) -> str:
+    """What happened to Spark NLP on the text scenario's encoder, in one paragraph."""
+    if not found:
+        return "Spark NLP: not attempted."
+    package = found.get("package", "Spark NLP")
+    if found.get("ok"):
+        rate = found["rows"] / sorted(found["seconds"])[len(found["seconds"]) // 2]
+        check = found.get("check", {})
+        verdict = (
+            "its token vectors equal onnxruntime's"
+            if check.get("passed")
+            else "its token vectors do NOT all match onnxruntime's, so this is no checked figure"
+        )
+        return (
+            f"Spark NLP ({package}, without the three engines that are not on Maven Central) "
+            "imported the text scenario's ONNX encoder offline (BertEmbeddings.loadSavedModel) "
+            f"and embedded {found['rows']:,} texts at {rate:,.0f} texts/s "
+            "(DocumentAssembler, Tokenizer, BertEmbeddings through the noop sink); "
+            f"{verdict}: {check.get('tokens_agreeing')} of {check.get('tokens_compared')} tokens "
+            f"of {check.get('texts')} texts at cosine >= {check.get('cosine_goal')} (median "
+            f"{fmt(check.get('median_cosine'), '.4f')}, worst "
+            f"{fmt(check.get('worst_cosine'), '.4f')}), each token against the word piece that "
+            "starts at its first character."
+        )
+    error = " ".join(str(found.get("error", "")).split())
+    if found.get("attempted") is False:
+        return f"Spark NLP ({package}): not run here: {error}."
+    return (
+        f'Spark NLP ({package}) did not run offline: at step "{found.get("step")}" it '
+        f"failed with `{error[:600]}`."
+    )
+
+
+def scale_section(result: dict) -> str:
+    sizes, fits = [], []
+    for name, case in result["cases"].items():
+        ceiling = case["a_rows_per_second"]
+        for size, entry in case["sizes"].items():
+            b = entry["b"]["rows_per_second"]
+            sizes.append(
+                (
+                    f"{name}: {int(size):,} rows ({entry['file_mb']:,.0f} MB)",
+                    fmt(entry["read"]["rows_per_second"], ",.0f"),
+                    fmt(b, ",.0f"),
+                    fmt(b / ceiling, ".2f"),
+                )
+            )
+        b_fit, read_fit = case["b_fit"], case["read_fit"]
+        fits.append(
+            (
+                name,
+                fmt(ceiling, ",.0f"),
+                fmt(b_fit["marginal_rows_per_second"], ",.0f"),
+                fmt(ratio(b_fit["marginal_rows_per_second"], ceiling), ".2f"),
+                fmt(b_fit["fixed_seconds"] * 1000, ",.0f"),
+                fmt(case["fixed_query_seconds"] * 1000, ",.0f"),
+                fmt(read_fit["marginal_rows_per_second"], ",.0f"),
+                fmt(read_fit["fixed_seconds"] * 1000, ",.0f"),
+            )
+        )
+    fit_header = (
+        "model",
+        "a rows/s (in memory)",
+        "b marginal rows/s",
+        "b marginal / a",
+        "b fixed ms (fit)",
+        f"b ms over {result['fixed_rows']:,} rows",
+        "read marginal rows/s",
+        "read fixed ms (fit)",
+    )
+    return "\n\n".join(
+        [
+            f"## scale: {result['title']}",
+            (
+                "Every run reads the Parquet file anew (no cache). read: the input column alone "
+                "through the noop sink; b: onnx_predict over it; a: onnxruntime on rows already "
+                "in memory (the scenario's ceiling). The fit is a least-squares line seconds = "
+                "fixed + rows / marginal through the sizes "
+                f"({', '.join(f'{s:,}' for s in result['sizes'])} rows); a whole query over a "
+                f"{result['fixed_rows']:,}-row file measures the fixed cost directly."
+            ),
+            table(("input", "read rows/s", "b rows/s", "b / a"), sizes),
+            table(fit_header, fits),
+            *profile_parts(result),
+        ]
+    )
+
+
+# A columnar input path is worth building when the row conversion it removes takes this share.
+COLUMNAR_WORTH = 0.10
+
+
+def profile_parts(result: dict) -> list[str]:
+    """The Parquet path's profile per model, and what it says about a columnar input path."""
+    from benchmarks import profile
+
+    cases = {n: c["profile"] for n, c in result["cases"].items() if c.get("profile")}
+    if not cases:
+        return []
+    names = [name for name, _ in profile.CATEGORIES]
+    rows = [
+        (name, *(fmt(p["shares"].get(name, 0) * 100, ".1f") for p in cases.values()))
+        for name in names
+    ]
+    rows.append(("Java samples", *(str(p["shares"].get("samples", 0)) for p in cases.values())))
+    header = ("task threads' time, %", *(f"{n} ({p['file']})" for n, p in cases.items()))
+    verdicts = []
+    for name, p in cases.items():
+        share = p["shares"].get(profile.ROW_CONVERSION, 0)
+        verdicts.append(
+            f"{name}: the row conversion takes {share:.1%} of b's task time, "
+            + (
+                "at least the 10 % a columnar input path must save to be built"
+                if share >= COLUMNAR_WORTH
+                else "under the 10 % a columnar input path would have to save: not built"
+            )
+        )
+    return [
+        (
+            "Profile of b on the Parquet path: ONNX Runtime's share from OnnxEval's own metric "
+            "(time in ONNX Runtime over the task threads' time, wall x cores); the rest split by "
+            "Java Flight Recorder's execution samples of the task threads every 10 ms, each in "
+            "the category of its innermost frame that is not a copy, column-vector accessor or "
+            "JDK frame (native time is not sampled):"
+        ),
+        table(header, rows),
+        "; ".join(verdicts) + ".",
+    ]
+
+
 def target_rows(targets: list[dict]) -> list[tuple[str, ...]]:
     return [
         (
@@ -235,8 +471,17 @@ def target_rows(targets: list[dict]) -> list[tuple[str, ...]]:
 
 
 def contender_scenarios(report: dict) -> list[dict]:
-    """The scenarios whose contenders are a, b_df, b_sql, c, d, e (not the query shapes)."""
-    return [r for r in report["scenarios"].values() if not forms(r)]
+    """The scenarios whose contenders are a, b_df, b_sql, c, d, e (not the query shapes, the
+    peers or scale)."""
+    return [r for r in report["scenarios"].values() if "contenders" in r and not forms(r)]
+
+
+def scenario_rate(report: dict, result: dict, key: str) -> float | None:
+    """rows/s of `key` in a scenario; SynapseML's comes from the peers' results."""
+    if key == PEER_KEY:
+        theirs = peer(report["scenarios"], result["scenario"])
+        return theirs["rows_per_second"] if theirs else None
+    return rate(result, key)
 
 
 def form_rows(result: dict) -> list[tuple[str, ...]]:
@@ -266,8 +511,8 @@ def overview(report: dict) -> str:
     scenarios = contender_scenarios(report)
     rows = []
     for key, name in SHORT_NAMES.items():
-        if any(key in r["contenders"] for r in scenarios):
-            rows.append((name, *(fmt(rate(r, key), ",.0f") for r in scenarios)))
+        if any(scenario_rate(report, r, key) for r in scenarios):
+            rows.append((name, *(fmt(scenario_rate(report, r, key), ",.0f") for r in scenarios)))
     header = ("rows/s", *(f"{r['scenario']} ({r['rows']:,} rows)" for r in scenarios))
     return table(header, rows)
 
@@ -275,7 +520,9 @@ def overview(report: dict) -> str:
 def scenario_section(result: dict) -> str:
     notes = (
         f"{result['rows']:,} rows; median of {result['runs']} timed run(s) after "
-        f"{result['warmup_runs']} warm-up; Spark start {result['spark_start_seconds']:.1f} s; "
+        f"{result['warmup_runs']} warm-up; Spark start {result['spark_start_seconds']:.1f} s"
+        + (" (one start shared by the run's scenarios)" if result.get("spark_shared") else "")
+        + "; "
         f"JVM RSS after start-up {fmt(result['jvm_rss_idle_mb'], ',.0f')} MB (heap touched); "
         f"ORT sessions created in the JVM in all: {result['ort_sessions_created_in_jvm']}."
     )
@@ -322,7 +569,13 @@ def render_markdown(report: dict, chart: str | None) -> str:
         parts += ["## Throughput", overview(report)]
     if chart:
         parts.append(f"![rows/s per contender per scenario, and per query form]({chart})")
-    parts += [scenario_section(r) for r in report["scenarios"].values()]
+    for r in report["scenarios"].values():
+        if "peers" in r:
+            parts.append(peers_section(report, r))
+        elif r["scenario"] == "scale":
+            parts.append(scale_section(r))
+        else:
+            parts.append(scenario_section(r))
     parts += [
         "## Machine",
         table(("", "value"), [(key, str(value)) for key, value in machine.items()]),
@@ -333,7 +586,8 @@ def render_markdown(report: dict, chart: str | None) -> str:
 # --- chart -------------------------------------------------------------------------------------
 
 
-def render_chart(report: dict, path: Path) -> None:
+def render_chart(report: dict, path: Path) -> bool:
+    """Draws the chart at `path`; False when there is nothing to draw."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -341,8 +595,12 @@ def render_chart(report: dict, path: Path) -> None:
 
     scenarios = contender_scenarios(report)
     shaped = [r for r in report["scenarios"].values() if forms(r)]
-    # One panel for the contenders across scenarios, one per query-shape scenario beside it.
-    widths = [10] * bool(scenarios) + [6] * len(shaped)
+    scale = report["scenarios"].get("scale")
+    # One panel for the contenders across scenarios, one per query-shape scenario beside it,
+    # one for scale.
+    widths = [10] * bool(scenarios) + [6] * len(shaped) + [6] * bool(scale)
+    if not widths:
+        return False
     fig, axes = plt.subplots(
         1, len(widths), figsize=(sum(widths), 5), dpi=120, squeeze=False, width_ratios=widths
     )
@@ -351,9 +609,12 @@ def render_chart(report: dict, path: Path) -> None:
         contender_chart(panels.pop(0), report, scenarios)
     for result, ax in zip(shaped, panels):
         form_chart(ax, result)
+    if scale:
+        scale_chart(panels[-1], scale)
     fig.tight_layout()
     fig.savefig(path)
     plt.close(fig)
+    return True
 
 
 def form_chart(ax, result: dict) -> None:
@@ -370,13 +631,29 @@ def form_chart(ax, result: dict) -> None:
     ax.grid(axis="y", which="both", alpha=0.3)
 
 
+def scale_chart(ax, result: dict) -> None:
+    """rows/s against rows read from Parquet, per model: b and reading alone."""
+    for name, case in result["cases"].items():
+        sizes = [int(s) for s in case["sizes"]]
+        for key, style in (("b", "-o"), ("read", ":x")):
+            ys = [case["sizes"][str(s)][key]["rows_per_second"] for s in sizes]
+            ax.plot(sizes, ys, style, label=f"{name}: {'onnx_predict' if key == 'b' else 'read'}")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("rows in the Parquet file (log scale)")
+    ax.set_ylabel("rows/s (log scale)")
+    ax.set_title("scale: Parquet, read anew every run")
+    ax.legend(fontsize=8)
+    ax.grid(which="both", alpha=0.3)
+
+
 def contender_chart(ax, report: dict, scenarios: list[dict]) -> None:
     """Every contender (bars) in every scenario (groups)."""
-    keys = [k for k in SHORT_NAMES if any(k in r["contenders"] for r in scenarios)]
+    keys = [k for k in SHORT_NAMES if any(scenario_rate(report, r, k) for r in scenarios)]
     width = 0.8 / len(keys)
     for i, key in enumerate(keys):
         xs = [n + (i - (len(keys) - 1) / 2) * width for n in range(len(scenarios))]
-        ys = [rate(r, key) or 0 for r in scenarios]
+        ys = [scenario_rate(report, r, key) or 0 for r in scenarios]
         ax.bar(xs, ys, width, label=SHORT_NAMES[key])
     ax.set_yscale("log")
     ax.set_ylabel("rows/s (log scale, higher is better)")
@@ -384,7 +661,7 @@ def contender_chart(ax, report: dict, scenarios: list[dict]) -> None:
         range(len(scenarios)), [f"{r['scenario']}\n{r['rows']:,} rows" for r in scenarios]
     )
     cores = report["machine"].get("cores")
-    ax.set_title(f"spark-onnx vs Python inference paths, {cores} cores, local[2]")
+    ax.set_title(f"spark-onnx vs Python inference paths and SynapseML, {cores} cores, local[2]")
     ax.legend(fontsize=8)
     ax.grid(axis="y", which="both", alpha=0.3)
 
@@ -392,10 +669,10 @@ def contender_chart(ax, report: dict, scenarios: list[dict]) -> None:
 def write(out: Path, report: dict) -> list[Path]:
     out.mkdir(parents=True, exist_ok=True)
     chart = out / "results.png"
-    render_chart(report, chart)
+    drawn = render_chart(report, chart)
     (out / "results.json").write_text(json.dumps(report, indent=2) + "\n")
-    (out / "results.md").write_text(render_markdown(report, chart.name))
-    return [out / "results.json", out / "results.md", chart]
+    (out / "results.md").write_text(render_markdown(report, chart.name if drawn else None))
+    return [out / "results.json", out / "results.md"] + [chart] * drawn
 
 
 def load(path: Path) -> dict[str, dict]:

@@ -174,7 +174,11 @@ def sessions_created(spark: SparkSession) -> int | None:
 
 
 def measure_memory(
-    scenario: Scenario, spark: SparkSession, ours: SparkContender, sampler: RssSampler
+    scenario: Scenario,
+    spark: SparkSession,
+    ours: SparkContender,
+    sampler: RssSampler,
+    open_before: int = 0,
 ) -> dict[str, object]:
     """What scoring adds to the JVM: its RSS with the model's session created and idle (after
     registration and the first-row query), then its peak during one full run of `ours`, before
@@ -193,8 +197,14 @@ def measure_memory(
         "growth_mb": None if growth is None else round(growth, 1),
         "allowance_mb": round(model_mb + MEMORY_ALLOWANCE_MB, 1),
         "models": scenario.models_registered,
-        "sessions_open": session_pool(spark, "sessionsOpen"),
+        "sessions_open": sessions_open(spark, open_before),
     }
+
+
+def sessions_open(spark: SparkSession, open_before: int) -> int | None:
+    """Sessions open now that were not before this scenario began."""
+    now = session_pool(spark, "sessionsOpen")
+    return None if now is None else now - open_before
 
 
 def start_spark(name: str, conf: dict[str, str]) -> SparkSession:
@@ -252,7 +262,11 @@ def first_row_and_check(
 
 
 def timed_run(
-    spark: SparkSession, contender: SparkContender, m: Measurement, sampler: RssSampler
+    spark: SparkSession,
+    contender: SparkContender,
+    m: Measurement,
+    sampler: RssSampler,
+    open_before: int = 0,
 ) -> float:
     """One run of `contender` over every row; its memory peaks and sessions go into `m`."""
     sampler.take()
@@ -262,7 +276,7 @@ def timed_run(
         m.rss_peak_mb[key] = max(m.rss_peak_mb.get(key, 0.0), value)
     m.python_workers = max(m.python_workers or 0, workers)
     if contender.key.startswith("b"):
-        open_now = session_pool(spark, "sessionsOpen")
+        open_now = sessions_open(spark, open_before)
         m.jvm_sessions_open = None if open_now is None else max(m.jvm_sessions_open, open_now)
     return seconds
 
@@ -275,6 +289,7 @@ def measure_spark(
     warmups: int,
     spark_start: float,
     sampler: RssSampler,
+    open_before: int = 0,
 ) -> tuple[list[Measurement], dict[str, object]]:
     """First row and check for each contender in turn (the memory probe right after the
     first, spark-onnx's), then warm-ups and timed runs in
@@ -284,48 +299,81 @@ def measure_spark(
     for contender in contenders:
         found.append(first_row_and_check(scenario, spark, contender, spark_start, sampler))
         if contender is contenders[0]:
-            memory = measure_memory(scenario, spark, contender, sampler)
+            memory = measure_memory(scenario, spark, contender, sampler, open_before)
     print(f"  timing: {warmups} warm-up and {runs} timed round(s) ...", flush=True)
     for round_ in range(warmups + runs):
         for contender, m in zip(contenders, found):
-            seconds = timed_run(spark, contender, m, sampler)
+            seconds = timed_run(spark, contender, m, sampler, open_before)
             if round_ >= warmups:
                 m.seconds.append(seconds)
     return found, memory
 
 
+def scenario_conf(scenario: Scenario, extra_conf: dict[str, str]) -> dict[str, str]:
+    heap = heap_conf(QUICK_HEAP_GB if scenario.quick else HEAP_GB)
+    return {**BASE_CONF, **heap, **scenario.spark_conf, **extra_conf}
+
+
+@dataclass
+class SharedSpark:
+    """One Spark session for several scenarios (a quick run): its start-up time, and the
+    session counters each scenario's figures are taken relative to."""
+
+    spark: SparkSession
+    start_seconds: float
+    conf: dict[str, str]
+
+
 def run(
-    scenario: Scenario, runs: int, warmups: int, extra_conf: dict[str, str]
+    scenario: Scenario,
+    runs: int,
+    warmups: int,
+    extra_conf: dict[str, str],
+    shared: SharedSpark | None = None,
 ) -> dict[str, object]:
+    """`scenario` from input to figures; in its own Spark session, or in `shared`'s with the
+    scenario's own SQL settings for its duration."""
     began = time.perf_counter()
     print(f"[{scenario.name}] {scenario.title}: preparing input ...", flush=True)
     prepare = harness.stopwatch(scenario.prepare)
-    heap = heap_conf(QUICK_HEAP_GB if scenario.quick else HEAP_GB)
-    conf = {**BASE_CONF, **heap, **scenario.spark_conf, **extra_conf}
+    conf = scenario_conf(scenario, extra_conf) if shared is None else dict(shared.conf)
     measurements = []
     sampler = RssSampler()
     sampler.start()
     try:
         measurements.append(measure_ceiling(scenario, runs, warmups, sampler))
-        start = time.perf_counter()
-        spark = start_spark(scenario.name, conf)
-        spark_start = time.perf_counter() - start
+        if shared is None:
+            start = time.perf_counter()
+            spark = start_spark(scenario.name, conf)
+            spark_start = time.perf_counter() - start
+        else:
+            spark, spark_start = shared.spark, shared.start_seconds
+            for key, value in scenario.spark_conf.items():
+                spark.conf.set(key, value)
+                conf[key] = value
         sampler.jvm_pid = int(spark.sparkContext._jvm.ProcessHandle.current().pid())
         idle, _ = sampler.take()
+        # Sessions already open or made (a shared JVM: earlier scenarios' models).
+        open_before = session_pool(spark, "sessionsOpen") or 0
+        created_before = sessions_created(spark) or 0
+        df = None
         try:
             start = time.perf_counter()
             df = load_cached(scenario.load(spark))
             load = time.perf_counter() - start
             contenders = scenario.contenders(spark, df)
             timed, memory = measure_spark(
-                scenario, spark, contenders, runs, warmups, spark_start, sampler
+                scenario, spark, contenders, runs, warmups, spark_start, sampler, open_before
             )
             measurements += timed
-            total_sessions = sessions_created(spark)
+            total_sessions = (sessions_created(spark) or 0) - created_before
             system = spark.sparkContext._jvm.System
             java = f"{system.getProperty('java.vm.name')} {system.getProperty('java.version')}"
         finally:
-            spark.stop()
+            if shared is None:
+                spark.stop()
+            else:
+                release(spark, scenario, df)
     finally:
         sampler.stop()
     return {
@@ -338,6 +386,7 @@ def run(
         "settings": scenario.settings(),
         "spark_conf": conf,
         "spark_start_seconds": spark_start,
+        "spark_shared": shared is not None,
         "prepare_seconds": prepare,
         "load_and_cache_seconds": load,
         "jvm_rss_idle_mb": idle.get("jvm"),
@@ -349,6 +398,22 @@ def run(
         "wall_seconds": time.perf_counter() - began,
         "finished": datetime.now(timezone.utc).isoformat(timespec="seconds"),
     }
+
+
+def release(spark: SparkSession, scenario: Scenario, df: DataFrame | None) -> None:
+    """A shared session after a scenario: its cache freed, its SQL settings back to default."""
+    import spark_onnx
+
+    if df is not None:
+        df.unpersist(blocking=True)
+    # The next scenario registers its own models (the aggregate scenario: the same name), and
+    # its session counts start from none: the pool keeps idle sessions after unregistering, and
+    # one for the same model bytes would be reused.
+    for name in spark_onnx.registered(spark):
+        spark_onnx.unregister(spark, name)
+    spark.sparkContext._jvm.sparkonnx.runtime.SessionPool.closeAll()
+    for key in scenario.spark_conf:
+        spark.conf.unset(key)
 
 
 def parse_conf(pairs: list[str]) -> dict[str, str]:

@@ -41,6 +41,23 @@ def prediction_frame(outputs: udfs.Outputs) -> pd.DataFrame:
     return pd.DataFrame({"label": outputs[0].astype(np.int64), "probabilities": list(outputs[1])})
 
 
+def fit_forest(train: int, rows: int, model: Path):
+    """The fitted forest, `rows` more rows of its data to score, and its ONNX form at `model`."""
+    from sklearn.datasets import make_classification
+    from sklearn.ensemble import RandomForestClassifier
+
+    import spark_onnx
+
+    x, y = make_classification(train + rows, FEATURES, n_informative=10, random_state=SEED)
+    x = x.astype(np.float32)
+    estimator = RandomForestClassifier(TREES, max_depth=DEPTH, random_state=SEED, n_jobs=1).fit(
+        x[:train], y[:train]
+    )
+    scored = np.ascontiguousarray(x[train:])
+    spark_onnx.from_sklearn(estimator, scored[:1000]).save(model)
+    return estimator, scored
+
+
 def sklearn_column(estimator, column: str):
     """(e): the fitted estimator itself in an iterator pandas UDF (pickled with the closure)."""
     to_input = udfs.stack_floats((FEATURES,))
@@ -62,21 +79,10 @@ class Sklearn(Scenario):
     ceiling_label = f"onnxruntime on numpy, batch {BATCH}, 2 threads sharing 1 session"
 
     def prepare(self) -> None:
-        from sklearn.datasets import make_classification
-        from sklearn.ensemble import RandomForestClassifier
-
-        import spark_onnx
-
-        self.rows = 100_000 if self.quick else 1_000_000
+        self.rows = 50_000 if self.quick else 1_000_000
         train = QUICK_TRAIN_ROWS if self.quick else TRAIN_ROWS
-        x, y = make_classification(train + self.rows, FEATURES, n_informative=10, random_state=SEED)
-        x = x.astype(np.float32)
-        self.estimator = RandomForestClassifier(
-            TREES, max_depth=DEPTH, random_state=SEED, n_jobs=1
-        ).fit(x[:train], y[:train])
-        self.x = np.ascontiguousarray(x[train:])
         self.model = self.workdir / "forest.onnx"
-        spark_onnx.from_sklearn(self.estimator, self.x[:1000]).save(self.model)
+        self.estimator, self.x = fit_forest(train, self.rows, self.model)
         features = pa.FixedSizeListArray.from_arrays(pa.array(self.x.reshape(-1)), FEATURES)
         ids = pa.array(np.arange(self.rows, dtype=np.int64))
         self.parquet = self.workdir / "features.parquet"

@@ -25,9 +25,50 @@ final case class ImagePreprocessing(
   def size: Int = 3 * cropWidth * cropHeight
 
   /** The image as the model's input: `size` floats in `layout` order (without batch dim). */
-  def apply(image: RgbImage): Array[Float] = {
-    // torchvision: the shorter side becomes `resizeShorter`, the longer one truncates.
-    val (w, h) = (image.width, image.height)
+  def apply(image: RgbImage): Array[Float] =
+    apply(image, SourceWindow.whole(image.width, image.height))
+
+  /**
+   * The part of a `width` x `height` image this preprocessing reads ([[Resampler.sourceWindow]]):
+   * the decoder may decode only it.
+   */
+  def window(width: Int, height: Int): SourceWindow = {
+    val g = geometry(width, height)
+    Resampler.sourceWindow(width, height, g.width, g.height, g.left, g.top, cropWidth, cropHeight)
+  }
+
+  /** [[apply]] on an image of which `image` holds only `window` ([[window]] or larger). */
+  def apply(image: RgbImage, window: SourceWindow): Array[Float] = {
+    val g = geometry(window.fullWidth, window.fullHeight)
+    val cropped =
+      Resampler.resizeCrop(image, window, g.width, g.height, g.left, g.top, cropWidth, cropHeight)
+    val pixels = cropped.pixels
+    val out = new Array[Float](size)
+    val plane = cropWidth * cropHeight
+    val nchw = layout == "NCHW"
+    // The pixels may be BGR (the JPEG decoder's raster): pick each output channel's source.
+    val swap = (channelOrder == "RGB") == cropped.bgr
+    var c = 0
+    while (c < 3) {
+      val table = normalised(c)
+      val source = if (swap) 2 - c else c
+      var p = 0
+      while (p < plane) {
+        out(if (nchw) c * plane + p else p * 3 + c) = table(pixels(p * 3 + source) & 0xff)
+        p += 1
+      }
+      c += 1
+    }
+    out
+  }
+
+  private final case class Geometry(width: Int, height: Int, left: Int, top: Int)
+
+  /**
+   * torchvision: the shorter side becomes `resizeShorter`, the longer one truncates; then the
+   * center crop's offsets.
+   */
+  private def geometry(w: Int, h: Int): Geometry = {
     val (width, height) =
       if (resizeShorter <= 0) (w, h)
       else if (w <= h) (resizeShorter, (resizeShorter.toLong * h / w).toInt)
@@ -40,23 +81,7 @@ final case class ImagePreprocessing(
     }
     val left = math.round((width - cropWidth) / 2.0).toInt
     val top = math.round((height - cropHeight) / 2.0).toInt
-    val cropped = Resampler.resizeCrop(image, width, height, left, top, cropWidth, cropHeight)
-    val pixels = cropped.pixels
-    val out = new Array[Float](size)
-    val plane = cropWidth * cropHeight
-    val nchw = layout == "NCHW"
-    var c = 0
-    while (c < 3) {
-      val table = normalised(c)
-      val source = if (channelOrder == "RGB") c else 2 - c
-      var p = 0
-      while (p < plane) {
-        out(if (nchw) c * plane + p else p * 3 + c) = table(pixels(p * 3 + source) & 0xff)
-        p += 1
-      }
-      c += 1
-    }
-    out
+    Geometry(width, height, left, top)
   }
 
   // Per output channel, the value of each of the 256 pixel levels: (v * scale - mean) / std.

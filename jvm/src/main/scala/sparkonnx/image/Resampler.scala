@@ -28,20 +28,87 @@ object Resampler {
       top: Int,
       cropWidth: Int,
       cropHeight: Int
+  ): RgbImage = resizeCrop(
+    image,
+    SourceWindow.whole(image.width, image.height),
+    width,
+    height,
+    left,
+    top,
+    cropWidth,
+    cropHeight
+  )
+
+  /**
+   * The input window that [[resizeCrop]] of a `fullWidth` x `fullHeight` image reads: the span of
+   * the filter's taps over the crop, columns and rows.
+   */
+  def sourceWindow(
+      fullWidth: Int,
+      fullHeight: Int,
+      width: Int,
+      height: Int,
+      left: Int,
+      top: Int,
+      cropWidth: Int,
+      cropHeight: Int
+  ): SourceWindow = {
+    checkCrop(width, height, left, top, cropWidth, cropHeight)
+    val (x, w) = span(fullWidth, width, left, cropWidth)
+    val (y, h) = span(fullHeight, height, top, cropHeight)
+    SourceWindow(x, y, w, h, fullWidth, fullHeight)
+  }
+
+  private def span(inSize: Int, outSize: Int, from: Int, count: Int): (Int, Int) =
+    if (outSize == inSize) (from, count) else Weights(inSize, outSize, from, count).span
+
+  /**
+   * [[resizeCrop]] of an image of which `image` holds only `window` (see [[sourceWindow]]): the
+   * weights are those of the whole image, read at the window's offset, so the result is the same.
+   */
+  def resizeCrop(
+      image: RgbImage,
+      window: SourceWindow,
+      width: Int,
+      height: Int,
+      left: Int,
+      top: Int,
+      cropWidth: Int,
+      cropHeight: Int
   ): RgbImage = {
+    checkCrop(width, height, left, top, cropWidth, cropHeight)
     require(
-      left >= 0 && top >= 0 && left + cropWidth <= width && top + cropHeight <= height,
-      s"crop ${cropWidth}x$cropHeight at ($left, $top) outside ${width}x$height"
+      image.width == window.width && image.height == window.height,
+      s"a ${image.width}x${image.height} image does not hold a ${window.width}x${window.height} " +
+        "window"
     )
     val rows =
-      if (height == image.height) None else Some(Weights(image.height, height, top, cropHeight))
+      if (height == window.fullHeight) None
+      else Some(Weights(window.fullHeight, height, top, cropHeight))
     // The input rows the vertical pass reads; the horizontal pass produces only those.
     val (firstRow, rowCount) = rows.map(_.span).getOrElse((top, cropHeight))
+    val localRow = firstRow - window.top
     val horizontal =
-      if (width == image.width) cropColumns(image, left, cropWidth, firstRow, rowCount)
-      else horizontalPass(image, Weights(image.width, width, left, cropWidth), firstRow, rowCount)
+      if (width == window.fullWidth)
+        cropColumns(image, left - window.left, cropWidth, localRow, rowCount)
+      else {
+        val columns = Weights(window.fullWidth, width, left, cropWidth).shifted(-window.left)
+        horizontalPass(image, columns, localRow, rowCount)
+      }
     rows.map(r => verticalPass(horizontal, r.shifted(-firstRow))).getOrElse(horizontal)
   }
+
+  private def checkCrop(
+      width: Int,
+      height: Int,
+      left: Int,
+      top: Int,
+      cropWidth: Int,
+      cropHeight: Int
+  ): Unit = require(
+    left >= 0 && top >= 0 && left + cropWidth <= width && top + cropHeight <= height,
+    s"crop ${cropWidth}x$cropHeight at ($left, $top) outside ${width}x$height"
+  )
 
   /**
    * For `count` output indices from `from` of a resize from `inSize` to `outSize`: the first input
@@ -140,7 +207,7 @@ object Resampler {
       }
       y += 1
     }
-    new RgbImage(outWidth, rowCount, out)
+    new RgbImage(outWidth, rowCount, out, image.bgr)
   }
 
   /** Resizes vertically: each output row sums whole input rows, a loop the JIT vectorises. */
@@ -172,7 +239,7 @@ object Resampler {
       }
       y += 1
     }
-    new RgbImage(image.width, outHeight, out)
+    new RgbImage(image.width, outHeight, out, image.bgr)
   }
 
   private def cropColumns(
@@ -194,6 +261,6 @@ object Resampler {
       )
       y += 1
     }
-    new RgbImage(width, rowCount, out)
+    new RgbImage(width, rowCount, out, image.bgr)
   }
 }

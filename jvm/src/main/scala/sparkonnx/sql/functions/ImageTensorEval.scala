@@ -47,7 +47,10 @@ case class ImageTensorEval(
 
   private def tensor(value: Any): Array[Float] = child.dataType match {
     case BinaryType =>
-      ImageDecoder.decodeWith(value.asInstanceOf[Array[Byte]], maxPixels)(preprocessing(_))
+      // Only the part the crop reads is decoded, where the format allows (decodeWindow).
+      ImageDecoder.decodeWindow(value.asInstanceOf[Array[Byte]], maxPixels, preprocessing.window)(
+        preprocessing(_, _)
+      )
     case _ => preprocessing(decode(value))
   }
 
