@@ -63,7 +63,12 @@ private object NativeLibraryFolder {
     .getOrElse {
       val made = Files.createTempDirectory("spark-onnx-tokenizers")
       System.setProperty(Key, made.toString)
-      made.toFile.deleteOnExit()
+      // The unpacked library goes with the JVM (a Linux process may delete a loaded .so).
+      sys.addShutdownHook {
+        val files = Files.walk(made)
+        try files.sorted(java.util.Comparator.reverseOrder()).forEach(f => Files.deleteIfExists(f))
+        finally files.close()
+      }
       made
     }
 
