@@ -19,6 +19,11 @@ FROM (SELECT id, label, onnx_predict('digits', pixels) AS probabilities FROM dig
 """
 
 
+# Few shuffle partitions: the demo's data is small, and 200 tiny tasks per shuffle (the
+# default) would be most of the transfer demo's time on 2 cores.
+DEMO_CONF = {"spark.sql.shuffle.partitions": "4", "spark.ui.enabled": "false"}
+
+
 def run_all(args) -> int:
     """`spark-onnx demo`: one Spark session for every part, timed."""
     import spark_onnx
@@ -43,11 +48,6 @@ def run_all(args) -> int:
         spark.stop()
     print(f"\ndemo done in {time.time() - began:.0f} s (Spark start-up {start_up:.0f} s)")
     return status
-
-
-# Few shuffle partitions: the demo's data is small, and 200 tiny tasks per shuffle (the
-# default) would be most of the transfer demo's time on 2 cores.
-DEMO_CONF = {"spark.sql.shuffle.partitions": "4", "spark.ui.enabled": "false"}
 
 
 def _digits_model(models: Path) -> Path:
