@@ -226,7 +226,7 @@ class BatchedEngineSuite extends AnyFunSuite with OnnxSparkSession with Adaptive
           "option" -> "batchSize",
           "value" -> "0",
           "reason" -> "must be an integer in [1, 1048576]",
-          "options" -> "batchSize, outputs, wholeCall"
+          "options" -> "batchSize, outputs, wholeCall, pooling, normalize, maxLength, sortByLength"
         )
       ),
       (
@@ -237,7 +237,7 @@ class BatchedEngineSuite extends AnyFunSuite with OnnxSparkSession with Adaptive
           "option" -> "speed",
           "value" -> "fast",
           "reason" -> "unknown option",
-          "options" -> "batchSize, outputs, wholeCall"
+          "options" -> "batchSize, outputs, wholeCall, pooling, normalize, maxLength, sortByLength"
         )
       )
     )
