@@ -11,6 +11,7 @@ Editable installs (`pip install -e .`, bin/setup) skip all this: bin/setup build
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import shutil
 import subprocess
@@ -23,14 +24,27 @@ from setuptools.command.sdist import sdist
 
 ROOT = Path(__file__).resolve().parent
 JARS = ROOT / "python" / "spark_onnx" / "jars"
-JAR_PREFIXES = ("spark-onnx_", "onnxruntime-")
+
+
+def _dependency_prefixes() -> tuple[str, ...]:
+    """The jars the package needs beyond Spark's, as python/spark_onnx/_jars.py lists them (read
+    from that file: the package itself cannot be imported before it is built)."""
+    spec = importlib.util.spec_from_file_location(
+        "_jars", ROOT / "python" / "spark_onnx" / "_jars.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return tuple(prefix for prefix, _ in module.DEPENDENCIES)
+
+
+JAR_PREFIXES = ("spark-onnx_", *_dependency_prefixes())
 # Files copied into the package at build time: in the checkout they live with the scripts that
 # build them (models/digits.py), so they are not duplicated under python/.
 SAMPLES = {"digits.onnx": ROOT / "models" / "digits.onnx"}
 HOW = (
     "build them first with `bin/sbt sparkOnnx/pythonJars` in a spark-onnx checkout (Java 17+; "
     "bin/sbt fetches sbt itself), or set SPARK_ONNX_JARS_FROM to a folder holding "
-    "spark-onnx_2.13-<version>.jar and onnxruntime-<version>.jar"
+    "spark-onnx_2.13-<version>.jar and the jars it needs (onnxruntime, DJL tokenizers, api, jna)"
 )
 
 
@@ -47,7 +61,7 @@ def ensure_jars() -> None:
     if source:
         found = _jars_in(Path(source))
         if not found:
-            _stop(f"SPARK_ONNX_JARS_FROM={source} holds no spark-onnx or onnxruntime jar")
+            _stop(f"SPARK_ONNX_JARS_FROM={source} holds none of the jars")
         JARS.mkdir(parents=True, exist_ok=True)
         for old in _jars_in(JARS):
             old.unlink()

@@ -422,7 +422,7 @@ COLUMNAR_WORTH = 0.10
 
 def profile_parts(result: dict) -> list[str]:
     """The Parquet path's profile per model, and what it says about a columnar input path."""
-    from benchmarks import profile
+    from benchmarks import task_profile as profile
 
     cases = {n: c["profile"] for n, c in result["cases"].items() if c.get("profile")}
     if not cases:

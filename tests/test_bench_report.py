@@ -1,6 +1,6 @@
 """The benchmark's own arithmetic, without Spark: the scale fit, the peers' and scale targets and
 sections of the report, and the profile's frame categories (benchmarks/report.py, scale.py,
-profile.py). The suite itself runs in test_cli.py (bench --quick)."""
+task_profile.py). The suite itself runs in test_cli.py (bench --quick)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,8 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks import profile, report
+from benchmarks import report
+from benchmarks import task_profile as profile
 from benchmarks.scenarios.scale import fit_line
 
 

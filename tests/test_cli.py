@@ -228,7 +228,7 @@ def test_bench_quick_writes_a_valid_report(tmp_path):
     # Every scenario, small: CI checks the suite runs and writes its files, not the speeds.
     cli("bench", "--quick", "--out", str(tmp_path), timeout=900)
     results = json.loads((tmp_path / "results.json").read_text())
-    assert list(results["scenarios"]) == ["mlp", "cnn", "images", "sklearn", "aggregate"]
+    assert list(results["scenarios"]) == ["mlp", "cnn", "images", "sklearn", "aggregate", "text"]
     forms = ["projection", "sum", "group", "group_key", "order", "order_key"]
     for name, scenario in results["scenarios"].items():
         if name == "aggregate":
@@ -241,6 +241,8 @@ def test_bench_quick_writes_a_valid_report(tmp_path):
             )
         else:
             expected = {"a", "b_df", "b_sql", "c", "d"} | ({"e"} if name == "sklearn" else set())
+            # Text: b without length sorting, and a pandas UDF that sorts each Arrow batch.
+            expected |= {"b_unsorted", "d_sorted"} if name == "text" else set()
         assert set(scenario["contenders"]) == expected, name
         assert all(c["rows_per_second"] > 0 for c in scenario["contenders"].values()), name
         assert scenario["memory"]["sessions_open"] >= 1, name

@@ -14,6 +14,9 @@ The data the examples name (a reader meets these names in the docs' prose):
   texts, t, chunks       tensors.md's: token ids of different lengths in one partition, one
                          x float[3] row, one chunk pair with a state for `step`
   photos/                a folder: cat.png and coffee.jpg
+  reviews                id INT, review STRING (a view, and a DataFrame in python blocks)
+  all_minilm_l6_v2       the zoo's sentence encoder (zoo.register: with all_minilm_l6_v2_embed)
+  tiny_text              the tests' toy encoder with its WordPiece tokenizer.json
 A SQL statement whose comment names an ONNX_* condition must fail with it.
 """
 
@@ -158,9 +161,25 @@ def doc_world(spark, digits_test, tmp_path_factory):
         ],
         "x ARRAY<FLOAT>, features ARRAY<FLOAT>",
     ).createOrReplaceTempView("rows")
+    # Text: the zoo's sentence encoder, the tests' toy WordPiece model, and reviews to embed.
+    zoo.register(spark, "all_minilm_l6_v2")
+    text_models = ROOT / "models" / "testing" / "text"
+    spark_onnx.register(
+        spark,
+        "tiny_text",
+        text_models / "tiny_encoder.onnx",
+        tokenizer=text_models / "wordpiece.tokenizer.json",
+        pooling="mean",
+        replace=True,
+    )
+    reviews = spark.createDataFrame(
+        [(1, "Great battery life, the screen is sharp."), (2, "Stopped working after a week.")],
+        "id INT, review STRING",
+    )
+    reviews.createOrReplaceTempView("reviews")
     previous = os.getcwd()
     os.chdir(ROOT)  # the examples' relative paths (models/digits.onnx) are the checkout's
-    yield {"photos": photos}
+    yield {"photos": photos, "names": {"reviews": reviews}}
     os.chdir(previous)
 
 
@@ -203,7 +222,7 @@ def test_sql_block_runs(doc_world, spark, block):
 @pytest.mark.parametrize("path", PYTHON_FILES, ids=[str(p.relative_to(ROOT)) for p in PYTHON_FILES])
 def test_python_blocks_run_in_order(doc_world, spark, path):
     # A page's blocks share one namespace, as in a notebook: later ones use earlier names.
-    namespace = {"__name__": "doc_example"}
+    namespace = {"__name__": "doc_example", **doc_world["names"]}
     for block in (b for b in runnable("python") if b.path == path):
         try:
             code = compile(with_data(block.code, doc_world), block.where(), "exec")

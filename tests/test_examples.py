@@ -49,11 +49,12 @@ def test_pom_has_onnxruntime_as_dependency_and_spark_provided(published):
         for d in pom.iterfind("m:dependencies/m:dependency", ns)
     }
     assert scopes["onnxruntime"] == ("1.29.0", "compile")
+    assert scopes["tokenizers"] == ("0.38.0", "compile")  # text models (Hugging Face, via DJL)
     assert scopes["spark-sql_2.13"] == ("4.2.0", "provided")
     assert scopes["spark-mllib_2.13"] == ("4.2.0", "provided")
     assert scopes["scala-library"][1] == "provided"
     # Nothing else reaches a user's classpath (test-only dependencies aside).
-    assert {a for a, (_, s) in scopes.items() if s == "compile"} == {"onnxruntime"}
+    assert {a for a, (_, s) in scopes.items() if s == "compile"} == {"onnxruntime", "tokenizers"}
 
 
 def test_scala_and_java_examples_score_like_onnxruntime(published):

@@ -28,7 +28,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from benchmarks import harness, profile, udfs
+from benchmarks import harness, udfs
+from benchmarks import task_profile as profile
 from benchmarks.harness import RssSampler
 from benchmarks.scenarios import mlp, sklearn
 from benchmarks.scenarios.common import (
@@ -189,7 +190,7 @@ def run_case(spark, case: Case, model: Path, sizes, runs: int, warmups: int) -> 
 
 
 def profiled(spark, case: Case, path: Path) -> dict:
-    """Where b's task threads spend their time on one file (JFR samples, benchmarks/profile.py):
+    """Where b's task threads spend their time on one file (JFR samples, benchmarks/task_profile.py):
     the row conversion's share is what a columnar input path could save at most."""
     from spark_onnx.functions import onnx_predict
 
