@@ -117,7 +117,8 @@ def test_targets_judge_spark_onnx_against_synapseml_and_scale():
 
 def test_best_python_target_takes_the_fastest_python_contender():
     images = scenario("images", a=100.0, b_df=130.0, c=90.0, d=100.0)
-    targets = {t["ratio"]: t for t in report.evaluate({"images": images})}
+    evaluated = report.evaluate({"images": images})
+    targets = {t["ratio"]: t for t in evaluated if t["scenario"] == "images"}
     assert targets["b/best Python"]["value"] == pytest.approx(1.3)
     assert targets["b/best Python"]["status"] == "met"
     assert targets["b/a"]["status"] == "met"

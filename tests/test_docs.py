@@ -15,6 +15,8 @@ The data the examples name (a reader meets these names in the docs' prose):
                          x float[3] row, one chunk pair with a state for `step`
   photos/                a folder: cat.png and coffee.jpg
   reviews                id INT, review STRING (a view, and a DataFrame in python blocks)
+  labelled_reviews       review STRING, label DOUBLE (a DataFrame in python blocks)
+  docs                   title STRING, e ARRAY<FLOAT> (the title's MiniLM embedding)
   all_minilm_l6_v2       the zoo's sentence encoder (zoo.register: with all_minilm_l6_v2_embed)
   tiny_text              the tests' toy encoder with its WordPiece tokenizer.json
 A SQL statement whose comment names an ONNX_* condition must fail with it.
@@ -177,9 +179,23 @@ def doc_world(spark, digits_test, tmp_path_factory):
         "id INT, review STRING",
     )
     reviews.createOrReplaceTempView("reviews")
+    spark.sql(
+        "CREATE OR REPLACE TEMP VIEW docs AS SELECT title, all_minilm_l6_v2_embed(title) AS e "
+        "FROM VALUES ('Resetting your password'), ('Shipping times'), ('Refunds') AS t(title)"
+    )
     previous = os.getcwd()
     os.chdir(ROOT)  # the examples' relative paths (models/digits.onnx) are the checkout's
-    yield {"photos": photos, "names": {"reviews": reviews}}
+    labelled_reviews = spark.createDataFrame(
+        [
+            ("Great battery life.", 1.0),
+            ("Love the sharp screen.", 1.0),
+            ("Stopped working after a week.", 0.0),
+            ("The charger broke at once.", 0.0),
+        ],
+        "review STRING, label DOUBLE",
+    )
+    names = {"reviews": reviews, "labelled_reviews": labelled_reviews}
+    yield {"photos": photos, "names": names}
     os.chdir(previous)
 
 
