@@ -37,7 +37,7 @@ class TextModelSuite extends AnyFunSuite with OnnxSparkSession {
 
   private lazy val tokenizer = {
     val bytes = Files.readAllBytes(textPath("wordpiece.tokenizer.json"))
-    TokenizerFile(bytes, "wordpiece", OnnxModel.sha256Hex(bytes))
+    TokenizerFile(bytes, "wordpiece", OnnxModel.sha256Hex(bytes), "wordpiece")
   }
 
   /** The model run on one text alone, output row 0 as [tokens][dim] or [k]. */

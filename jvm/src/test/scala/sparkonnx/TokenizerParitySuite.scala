@@ -7,6 +7,7 @@ import scala.jdk.CollectionConverters._
 import com.google.gson.{JsonArray, JsonParser}
 import org.scalatest.funsuite.AnyFunSuite
 
+import sparkonnx.errors.OnnxAnalysisException
 import sparkonnx.model.OnnxModel
 import sparkonnx.text.{TextOptions, TokenizerFile, Tokenizers}
 
@@ -33,7 +34,7 @@ class TokenizerParitySuite extends AnyFunSuite {
       val path = folder.resolve(name).normalize()
       assume(Files.exists(path), s"$path is missing: run bin/setup (the text zoo)")
       val bytes = Files.readAllBytes(path)
-      val file = TokenizerFile(bytes, path.toString, OnnxModel.sha256Hex(bytes))
+      val file = TokenizerFile(bytes, path.toString, OnnxModel.sha256Hex(bytes), "parity")
       val expected = table.getAsJsonArray("encodings").asScala.map(_.getAsJsonObject).toSeq
       assert(expected.size === texts.size)
       var truncated = 0
@@ -50,10 +51,11 @@ class TokenizerParitySuite extends AnyFunSuite {
   }
 
   test("a file that is no tokenizer.json is refused with the library's reason") {
-    val error = intercept[IllegalArgumentException] {
-      TokenizerFile("{\"model\": 42}".getBytes("UTF-8"), "bad.json", "00")
+    val error = intercept[OnnxAnalysisException] {
+      TokenizerFile("{\"model\": 42}".getBytes("UTF-8"), "bad.json", "00", "bad")
     }
-    assert(error.getMessage.nonEmpty)
+    assert(error.getCondition === "ONNX_INVALID_TOKENIZER")
+    assert(error.getMessageParameters.get("reason").nonEmpty)
     assert(TextOptions().maxLength === TextOptions.DefaultMaxLength)
   }
 }

@@ -42,17 +42,7 @@ object ModelLoader extends Logging {
    */
   def loadTokenizer(name: String, path: String, hadoopConf: Configuration): TokenizerFile = {
     val (bytes, _) = read(name, path, hadoopConf)
-    try TokenizerFile(bytes, path, OnnxModel.sha256Hex(bytes))
-    catch {
-      case e: IllegalArgumentException =>
-        throw OnnxErrors.invalidTokenizer(name, path, e.getMessage)
-      case e: LinkageError =>
-        throw OnnxErrors.invalidTokenizer(
-          name,
-          path,
-          s"the tokenizers native library does not load on this platform (${e.getMessage})"
-        )
-    }
+    TokenizerFile(bytes, path, OnnxModel.sha256Hex(bytes), name)
   }
 
   /** The bytes of the file at `path` and its local path, if local; missing or bad: an error. */

@@ -2,6 +2,8 @@ package sparkonnx.text
 
 import com.google.gson.JsonParser
 
+import sparkonnx.errors.OnnxErrors
+
 /**
  * A `tokenizer.json` (Hugging Face `tokenizers` format) as Spark carries it: its bytes, their
  * SHA-256 (the identity executors cache the tokenizer by), where it was read from, and the id its
@@ -33,19 +35,27 @@ final class TokenizerFile(val bytes: Array[Byte], val sha256: String, val source
 object TokenizerFile {
 
   /**
-   * The tokenizer in `bytes`, checked by building it here (DJL's Rust library parses the file):
-   * throws `IllegalArgumentException` with the reason when it is not a tokenizer.json.
+   * Model `model`'s tokenizer in `bytes`, checked by building it here (DJL's Rust library parses
+   * the file): `ONNX_INVALID_TOKENIZER` with the reason when it is not a tokenizer.json, or when
+   * the tokenizers native library does not load on this platform.
    */
-  def apply(bytes: Array[Byte], source: String, sha256: String): TokenizerFile = {
+  def apply(bytes: Array[Byte], source: String, sha256: String, model: String): TokenizerFile = {
     val file = new TokenizerFile(bytes, sha256, source)
     try {
       Tokenizers.of(file, TextOptions.DefaultMaxLength)
       file.padId
     } catch {
       case e: Exception =>
-        throw new IllegalArgumentException(
-          Option(e.getMessage).getOrElse(e.getClass.getSimpleName),
-          e
+        throw OnnxErrors.invalidTokenizer(
+          model,
+          source,
+          Option(e.getMessage).getOrElse(e.getClass.getSimpleName)
+        )
+      case e: LinkageError =>
+        throw OnnxErrors.invalidTokenizer(
+          model,
+          source,
+          s"the tokenizers native library does not load on this platform (${e.getMessage})"
         )
     }
     file
