@@ -26,7 +26,14 @@ def spark():
         master=os.environ.get("SPARK_ONNX_TEST_MASTER", "local[2]"),
         app_name="spark-onnx tests",
         models={"digits_conf": str(DIGITS)},
-        conf={"spark.ui.enabled": "false", "spark.sql.shuffle.partitions": "4"},
+        # One session serves the whole suite (~20 minutes, hundreds of models, a 90 MB text
+        # encoder, 6 MB image rows): 2 GB of driver heap, not Spark's 1 GB default, so the suite's
+        # own history cannot crowd the heap into back-to-back collections on a slower machine.
+        conf={
+            "spark.ui.enabled": "false",
+            "spark.sql.shuffle.partitions": "4",
+            "spark.driver.memory": "2g",
+        },
     )
     session.sparkContext.setLogLevel("ERROR")
     spark_onnx.register(session, "digits", DIGITS)
@@ -57,6 +64,67 @@ def digits_frame(spark, digits_test):
     frame = spark.createDataFrame(rows, "id INT, label INT, pixels ARRAY<FLOAT>").repartition(4)
     frame.createOrReplaceTempView("digits_test")
     return frame
+
+
+# ---- A test that hangs says where (CI gives the whole suite 90 minutes) ----
+
+# pytest-timeout (pyproject.toml) fails a test after 15 minutes and prints the Python stacks; this
+# prints the JVMs' stacks first, so a hang inside Spark or ONNX Runtime shows where it waits.
+JVM_STACKS_AFTER_S = 600
+
+
+def _descendant_jvms() -> list[int]:
+    """The java processes started by this pytest process (the session's JVM, child JVMs)."""
+    children: dict[int, list[int]] = {}
+    names: dict[int, str] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        name = stat[stat.index("(") + 1 : stat.rindex(")")]
+        parent = int(stat[stat.rindex(")") + 2 :].split()[1])
+        children.setdefault(parent, []).append(int(entry.name))
+        names[int(entry.name)] = name
+    found, todo = [], [os.getpid()]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            todo.append(child)
+            if names.get(child) == "java":
+                found.append(child)
+    return found
+
+
+def _print_jvm_stacks(test: str) -> None:
+    import subprocess
+
+    out = sys.__stderr__
+    print(f"\n=== {test} still running after {JVM_STACKS_AFTER_S} s: JVM stacks ===", file=out)
+    for pid in _descendant_jvms():
+        try:
+            stacks = subprocess.run(
+                ["jcmd", str(pid), "Thread.print"],
+                capture_output=True,
+                text=True,
+                timeout=60,
+                check=False,
+            ).stdout
+        except (OSError, subprocess.SubprocessError) as error:
+            stacks = f"jcmd failed: {error}"
+        print(f"--- java pid {pid} ---\n{stacks}", file=out, flush=True)
+
+
+@pytest.fixture(autouse=True)
+def jvm_stacks_when_slow(request):
+    import threading
+
+    timer = threading.Timer(JVM_STACKS_AFTER_S, _print_jvm_stacks, args=(request.node.nodeid,))
+    timer.daemon = True
+    timer.start()
+    yield
+    timer.cancel()
 
 
 # ---- No raw JVM error reaches a user (issue 14) ----

@@ -1,7 +1,7 @@
 """What a new user installs: the spark-onnx wheel (the jars and the sample model inside) and the
 spark-onnx-zoo wheel, both built from a `git archive` of HEAD, i.e. exactly what a clean clone
-holds; and a fresh venv with only those two wheels running the README's Python, `spark-onnx zoo`
-and the README's spark-sql line.
+holds; and a fresh venv with only those two wheels running the README's Python, `spark-onnx zoo`,
+the README's spark-sql line and `spark-onnx demo` (README command 1's job).
 
 The wheel's build runs `bin/sbt sparkOnnx/pythonJars` in the archive unless told where built
 jars are (SPARK_ONNX_JARS_FROM). bin/test has just built this checkout's jars from the same
@@ -27,6 +27,7 @@ from pathlib import Path
 import numpy as np
 import onnxruntime as ort
 import pytest
+from demo_checks import DEMO_ARGS, check_demo_output
 
 import spark_onnx
 import spark_onnx._jars as jars
@@ -234,3 +235,12 @@ def test_fresh_venv_with_only_the_two_wheels(wheels, tmp_path):
     (line,) = [x for x in sql.splitlines() if x.startswith("[") and x.count(",") == 9]
     scored = np.array(json.loads(line), dtype=np.float32)
     np.testing.assert_allclose(scored, expected, rtol=1e-5, atol=1e-7)
+
+    # README command 1's job from the wheels: the sample digits and the zoo's MobileNetV2.
+    demo_out = tmp_path / "demo-output"
+    command = [str(venv / "bin" / "spark-onnx"), *DEMO_ARGS, "--out", str(demo_out)]
+    done = subprocess.run(
+        command, cwd=work, env=env, capture_output=True, text=True, timeout=900, check=False
+    )
+    print(done.stdout)
+    check_demo_output(done, demo_out)

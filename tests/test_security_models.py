@@ -316,7 +316,10 @@ def deep_subgraphs_model(levels: int) -> bytes:
 
 
 # One child JVM (a small stack, so a recursive reader would overflow it) reads every deep model
-# in turn and scores after each: one Spark start for the three cases, not three.
+# in turn and scores after each: one Spark start for the three cases, not three. 1 MB is the JVM's
+# own default on x86-64 Linux: 100,000 or 50,000 levels read recursively overflow it many times
+# over. Not 512 KB: ONNX Runtime's native session set-up, which runs on the calling thread, needs
+# more than that on some CPUs and overflows it with a SIGSEGV that takes the JVM down.
 CHILD = textwrap.dedent(
     """
     import sys
@@ -326,7 +329,7 @@ CHILD = textwrap.dedent(
     spark = spark_onnx.session(master="local[1]", conf={
         "spark.ui.enabled": "false",
         "spark.driver.memory": "512m",
-        "spark.driver.extraJavaOptions": "-Xss512k",
+        "spark.driver.extraJavaOptions": "-Xss1m",
     })
     spark_onnx.register(spark, "digits", sys.argv[1])
     for case, path in enumerate(sys.argv[2:]):

@@ -388,4 +388,20 @@ class ModelReaderSuite extends AnyFunSuite {
       assert(model.localFile === Some(file.toRealPath().toString), path)
     }
   }
+
+  // --- memory -------------------------------------------------------------------------------
+
+  test("a model read several times keeps one array of bytes on the driver") {
+    val path = Paths.get("models", "digits.onnx").toString
+    val first = ModelLoader.load("a", path, new Configuration())
+    val second = ModelLoader.load("b", path, new Configuration())
+    val fromBytes = OnnxModel.fromBytes(Files.readAllBytes(Paths.get(path)), "bytes")
+    assert(first.bytes eq second.bytes)
+    assert(fromBytes.bytes eq first.bytes)
+    val other = OnnxModel.fromBytes(
+      Files.readAllBytes(Paths.get("models", "testing", "weighted_sum.onnx")),
+      "w"
+    )
+    assert(!(other.bytes eq first.bytes))
+  }
 }

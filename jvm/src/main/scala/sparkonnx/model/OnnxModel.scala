@@ -68,7 +68,8 @@ object OnnxModel {
   private[model] def parse(bytes: Array[Byte], source: String): OnnxModel = {
     if (bytes.isEmpty) throw new IllegalArgumentException("the model is empty (0 bytes)")
     val signature = SignatureReader.read(bytes)
-    new OnnxModel(bytes, sha256Hex(bytes), signature, source)
+    val sha256 = sha256Hex(bytes)
+    new OnnxModel(SharedModelBytes.intern(sha256, bytes), sha256, signature, source)
   }
 
   /** A model with external data, opened by ONNX Runtime from `file` (checked by the caller). */
