@@ -57,6 +57,12 @@ ANALYSIS_ERRORS = [
         "ONNX_MODEL_NAME_NOT_CONSTANT",
         {"function": "onnx_predict", "expression": "CAST(label AS STRING)"},
     ),
+    (
+        "labels from a model that records none",
+        "SELECT onnx_top_k(onnx_predict('digits', pixels), 3, 'digits') FROM digits_test",
+        "ONNX_MODEL_HAS_NO_LABELS",
+        {"model": "digits", "function": "onnx_top_k"},
+    ),
 ]
 
 

@@ -106,6 +106,32 @@ def test_pooling_options_and_classifier_head_match_python(spark, texts):
             np.testing.assert_allclose(np.array(row.v), want[row.id], rtol=1e-5, atol=1e-5)
 
 
+def test_a_classifier_that_records_its_labels_names_its_classes(spark, texts, tmp_path):
+    """onnx_top_k(scores, k, 'model') takes the class names from the model's metadata."""
+    import onnx
+
+    labels = ["negative", "neutral", "positive"]
+    model = onnx.load(TEXT / "tiny_classifier.onnx")
+    onnx.helper.set_model_props(model, {"spark_onnx.labels": "\n".join(labels)})
+    path = tmp_path / "labelled_classifier.onnx"
+    onnx.save(model, path)
+    words = TEXT / "wordpiece.tokenizer.json"
+    options = {"pooling": "mean", "normalize": False, "max_length": 512}
+    spark_onnx.register(spark, "tiny_labelled", path, tokenizer=words, replace=True, **options)
+    want = embed(path, words, SENTENCES, **options)
+    rows = spark.sql(
+        "SELECT id, onnx_top_k(onnx_predict('tiny_labelled', text), 2, 'tiny_labelled') AS top "
+        "FROM {texts} ORDER BY id",
+        texts=texts,
+    ).collect()
+    for row in rows:
+        best = np.argsort(-want[row.id], kind="stable")[:2]
+        assert [t.label for t in row.top] == [labels[i] for i in best], SENTENCES[row.id][:40]
+        np.testing.assert_allclose(
+            [t.probability for t in row.top], want[row.id][best], rtol=1e-5, atol=1e-5
+        )
+
+
 def test_null_text_is_null_and_a_wrong_column_is_a_typed_error(spark):
     spark_onnx.register(
         spark, "tiny_null", TEXT / "tiny_encoder.onnx", tokenizer=TEXT / "wordpiece.tokenizer.json"

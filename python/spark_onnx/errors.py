@@ -123,6 +123,7 @@ CONDITIONS: dict[str, type[SparkOnnxError]] = {
     "ONNX_MODEL_NOT_FOUND": ModelNotFound,
     "ONNX_MODEL_ALREADY_REGISTERED": ModelAlreadyRegistered,
     "ONNX_MODEL_NAME_NOT_CONSTANT": InputMismatch,
+    "ONNX_MODEL_HAS_NO_LABELS": InputMismatch,
     "ONNX_WRONG_NUM_INPUTS": InputMismatch,
     "ONNX_INPUT_TYPE_MISMATCH": InputMismatch,
     "ONNX_INPUT_FIELDS_MISMATCH": InputMismatch,

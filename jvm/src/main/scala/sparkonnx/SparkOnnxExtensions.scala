@@ -7,7 +7,8 @@ import sparkonnx.sql.functions.{
   FunctionCatalog,
   ResolveImageTensors,
   ResolveOnnxCalls,
-  ResolveOnnxModelInfo
+  ResolveOnnxModelInfo,
+  ResolveTopKLabels
 }
 import sparkonnx.sql.planning.{ExtractOnnxCalls, OnnxEvalStrategy, PlanRowwiseCalls}
 
@@ -29,6 +30,7 @@ class SparkOnnxExtensions extends (SparkSessionExtensions => Unit) {
     extensions.injectResolutionRule(session => ResolveOnnxCalls(session))
     extensions.injectResolutionRule(session => ResolveOnnxModelInfo(session))
     extensions.injectResolutionRule(session => ResolveImageTensors(session))
+    extensions.injectResolutionRule(session => ResolveTopKLabels(session))
     extensions.injectPreCBORule(_ => ExtractOnnxCalls)
     extensions.injectPlannerStrategy(session => OnnxEvalStrategy(session))
     extensions.injectColumnar(_ => PlanRowwiseCalls)

@@ -57,6 +57,12 @@ class ErrorConditionsSuite extends AnyFunSuite with OnnxSparkSession {
       "SELECT onnx_predict(name, array_repeat(1.0F, 64)) FROM VALUES ('digits') AS t(name)",
       "ONNX_MODEL_NAME_NOT_CONSTANT",
       Map("function" -> "onnx_predict", "expression" -> "name")
+    ),
+    (
+      "labels from a model that records none",
+      "SELECT onnx_top_k(onnx_predict('digits', array_repeat(1.0F, 64)), 3, 'digits')",
+      "ONNX_MODEL_HAS_NO_LABELS",
+      Map("model" -> "digits", "function" -> "onnx_top_k")
     )
   )
 

@@ -309,6 +309,12 @@ private[sparkonnx] object OnnxErrors {
       )
     )
 
+  def modelHasNoLabels(model: String, function: String): OnnxAnalysisException =
+    new OnnxAnalysisException(
+      "ONNX_MODEL_HAS_NO_LABELS",
+      Map("model" -> model, "function" -> function)
+    )
+
   def notATextModel(model: String, reason: String): OnnxAnalysisException =
     new OnnxAnalysisException("ONNX_NOT_A_TEXT_MODEL", Map("model" -> model, "reason" -> reason))
 

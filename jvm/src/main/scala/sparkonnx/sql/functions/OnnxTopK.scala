@@ -14,13 +14,16 @@ import org.apache.spark.unsafe.types.UTF8String
 
 /**
  * The `k` most probable classes of a score vector, best first, with their labels: how a
- * classifier's probabilities become `array<struct<label, probability>>`.
+ * classifier's probabilities become `array<struct<label, probability>>`. A model name in place of
+ * the labels is replaced by the labels the model records, at analysis ([[ResolveTopKLabels]]).
  */
 @ExpressionDescription(
   usage = """
     _FUNC_(scores, k[, labels]) - The `k` largest entries of `scores` (array of float or
       double), best first, as array<struct<index: int, label: string, probability: float>>;
-      `label` comes from the constant array `labels` (null without it). Ties keep index order.
+      `label` comes from `labels`: a constant array<string>, or the constant name of a
+      registered model whose metadata records its classes (`spark_onnx.labels`, as the zoo's
+      classifiers do); null without it. Ties keep index order.
   """,
   examples = """
     Examples:
@@ -58,8 +61,8 @@ case class OnnxTopK(scores: Expression, k: Expression, labels: Expression)
       else TypeCheckResult.TypeCheckSuccess
     case _ =>
       TypeCheckResult.TypeCheckFailure(
-        s"$prettyName takes an array of float or " +
-          "double, a constant int k and an optional constant array<string> of labels"
+        s"$prettyName takes an array of float or double, a constant int k and optional " +
+          "labels: a constant array<string>, or the constant name of a model that records them"
       )
   }
 
