@@ -20,13 +20,11 @@ IR_VERSION = 9
 
 
 def load_split() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """(x_train, x_test, y_train, y_test) of sklearn's digits, pixels as float32 0..16."""
-    from sklearn.datasets import load_digits
-    from sklearn.model_selection import train_test_split
+    """(x_train, x_test, y_train, y_test) of sklearn's digits, pixels as float32 0..16: the split
+    the wheel's `spark_onnx.samples.digits_split()` gives, so the demo needs no checkout."""
+    from spark_onnx.samples import digits_split
 
-    data = load_digits()
-    x = data.data.astype(np.float32)
-    return train_test_split(x, data.target, test_size=0.3, random_state=42, stratify=data.target)
+    return digits_split()
 
 
 def train():

@@ -66,7 +66,9 @@ def parser() -> argparse.ArgumentParser:
     jars_arguments(command("jars", help="the jars, and a spark-sql line using them"))
 
     demo = command("demo", help="score the digits test set on local Spark")
-    demo.add_argument("--models-dir", default="models", help="folder holding digits.onnx")
+    demo.add_argument(
+        "--models-dir", help="folder holding digits.onnx (default: the sample the wheel ships)"
+    )
     demo.add_argument("--master", default="local[2]", help="Spark master (default local[2])")
     demo.add_argument(
         "--transfer",

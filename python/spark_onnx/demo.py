@@ -31,7 +31,7 @@ def run_all(args) -> int:
     from .commands.quiet import quiet_conf
 
     began = time.time()
-    model_path = _digits_model(Path(args.models_dir).resolve())
+    model_path = _digits_model(args.models_dir)
     spark = spark_onnx.session(
         master=args.master, app_name="spark-onnx demo", conf={**quiet_conf(), **DEMO_CONF}
     )
@@ -50,23 +50,28 @@ def run_all(args) -> int:
     return status
 
 
-def _digits_model(models: Path) -> Path:
+def _digits_model(models_dir: str | None) -> Path:
+    """The sample model: the wheel's copy (or a checkout's models/), or --models-dir's, built
+    there by its build script when missing (a checkout)."""
+    if models_dir is None:
+        from .samples import digits
+
+        return Path(digits())
+    models = Path(models_dir).resolve()
     model_path = models / "digits.onnx"
     if not model_path.exists():
         print(f"{model_path} is missing: building it", flush=True)
         subprocess.run([sys.executable, str(models / "build_models.py"), "digits"], check=True)
-    if str(models) not in sys.path:
-        sys.path.insert(0, str(models))
     return model_path
 
 
 def run(spark, model_path: Path, master: str) -> int:
-    import digits  # the shipped model's data split, from models/digits.py
     import onnxruntime as ort
 
     import spark_onnx
+    from spark_onnx.samples import digits_split
 
-    _, x_test, _, y_test = digits.load_split()
+    _, x_test, _, y_test = digits_split()
 
     started = time.time()
     spark_onnx.register(spark, "digits", model_path)

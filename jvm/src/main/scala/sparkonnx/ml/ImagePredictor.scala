@@ -73,11 +73,7 @@ class ImagePredictor(override val uid: String)
   /** The labels set, else the ones the model records (the zoo's classifiers do), else none. */
   private def labelsFor(model: sparkonnx.model.OnnxModel): Array[String] =
     if ($(labels).nonEmpty) $(labels)
-    else
-      model.signature.metadata
-        .get(ImagePredictor.LabelsMetadataKey)
-        .map(_.split("\n", -1))
-        .getOrElse(Array.empty[String])
+    else sparkonnx.model.ModelLabels.of(model).getOrElse(Array.empty[String])
 
   override def transformSchema(schema: StructType): StructType = {
     require(
@@ -100,7 +96,7 @@ class ImagePredictor(override val uid: String)
 object ImagePredictor extends MLReadable[ImagePredictor] {
 
   /** Model metadata with the class names, one a line (models/zoo/build_zoo.py writes it). */
-  val LabelsMetadataKey = "spark_onnx.labels"
+  val LabelsMetadataKey: String = sparkonnx.model.ModelLabels.MetadataKey
 
   override def read: MLReader[ImagePredictor] =
     new StagePersistence.Reader(classOf[ImagePredictor].getName, uid => new ImagePredictor(uid))

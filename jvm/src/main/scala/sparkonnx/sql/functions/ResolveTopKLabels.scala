@@ -7,8 +7,7 @@ import org.apache.spark.sql.catalyst.rules.Rule
 import org.apache.spark.sql.types.{ArrayType, StringType}
 
 import sparkonnx.errors.OnnxErrors
-import sparkonnx.ml.ImagePredictor
-import sparkonnx.model.ModelRegistry
+import sparkonnx.model.{ModelLabels, ModelRegistry}
 
 /**
  * `onnx_top_k(scores, k, 'model')`: the labels are the ones `model` records in its metadata
@@ -25,13 +24,9 @@ case class ResolveTopKLabels(session: SparkSession) extends Rule[LogicalPlan] {
       val model = Option(name.eval()).map(_.toString).getOrElse {
         throw OnnxErrors.modelNameNotConstant(topK.prettyName, "NULL")
       }
-      val labels = ModelRegistry
-        .lookup(session, model)
-        .signature
-        .metadata
-        .get(ImagePredictor.LabelsMetadataKey)
-        .map(_.split("\n", -1).toSeq)
+      val labels = ModelLabels
+        .of(ModelRegistry.lookup(session, model))
         .getOrElse(throw OnnxErrors.modelHasNoLabels(model, topK.prettyName))
-      topK.copy(labels = Literal.create(labels, ArrayType(StringType)))
+      topK.copy(labels = Literal.create(labels.toSeq, ArrayType(StringType)))
   }
 }
