@@ -10,7 +10,12 @@ import sparkonnx.sql.functions.{
   ResolveOnnxModelInfo,
   ResolveTopKLabels
 }
-import sparkonnx.sql.planning.{ExtractOnnxCalls, OnnxEvalStrategy, PlanRowwiseCalls}
+import sparkonnx.sql.planning.{
+  ExtractOnnxCalls,
+  OnnxEvalStrategy,
+  PlanRowwiseCalls,
+  ReadColumnarInput
+}
 
 /**
  * Enables spark-onnx in a session:
@@ -34,5 +39,6 @@ class SparkOnnxExtensions extends (SparkSessionExtensions => Unit) {
     extensions.injectPreCBORule(_ => ExtractOnnxCalls)
     extensions.injectPlannerStrategy(session => OnnxEvalStrategy(session))
     extensions.injectColumnar(_ => PlanRowwiseCalls)
+    extensions.injectColumnar(_ => ReadColumnarInput)
   }
 }

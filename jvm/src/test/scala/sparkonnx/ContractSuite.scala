@@ -12,7 +12,7 @@ import org.apache.spark.sql.types._
 import org.scalatest.funsuite.AnyFunSuite
 
 import sparkonnx.errors.OnnxErrorConditions
-import sparkonnx.sql.execution.OnnxPredictRowwise
+import sparkonnx.sql.execution.{OnnxEvalExec, OnnxPredictRowwise}
 
 /**
  * The row <-> tensor contract (docs/tensors.md), table-driven: one small model per rule
@@ -586,6 +586,16 @@ class ContractSuite extends AnyFunSuite with OnnxSparkSession with AdaptiveSpark
   ): DataFrame = {
     val options = if (wholeCall) Map("wholeCall" -> "true") else Map.empty[String, String]
     api match {
+      case `columnar` =>
+        // Read back from Parquet in column batches of 3 rows, so the batches the operator runs
+        // (up to 1,024 rows, or the case's batch size) straddle them.
+        val folder = java.nio.file.Files.createTempDirectory("contract-parquet").resolve("t")
+        frame.coalesce(1).write.parquet(folder.toString)
+        spark.conf.set("spark.sql.parquet.columnarReaderBatchSize", "3")
+        spark.read.parquet(folder.toString).createOrReplaceTempView("t_parquet")
+        val arguments = (s"'${name(model)}'" +: args) ++
+          (if (wholeCall) Seq("map('wholeCall', 'true')") else Nil)
+        spark.sql(s"SELECT id, $function(${arguments.mkString(", ")}) AS out FROM t_parquet")
       case "SQL" | `rowByRow` =>
         val arguments = (s"'${name(model)}'" +: args) ++
           (if (wholeCall) Seq("map('wholeCall', 'true')") else Nil)
@@ -632,15 +642,30 @@ class ContractSuite extends AnyFunSuite with OnnxSparkSession with AdaptiveSpark
   }
 
   private val rowByRow = "SQL, row by row in a CASE WHEN"
+  private val columnar = "SQL over Parquet, columnar input"
   private val apis = Seq("SQL", "DataFrame")
 
-  for (c <- cases; api <- apis :+ rowByRow) {
+  /** Every `OnnxEvalExec` of `frame`'s plan reads its child's column batches. */
+  private def assertColumnarInput(frame: DataFrame): Unit = {
+    val plan = frame.queryExecution.executedPlan
+    val evals = collect(plan) { case e: OnnxEvalExec => e }
+    assert(evals.nonEmpty && evals.forall(_.child.supportsColumnar), s"not columnar:\n$plan")
+  }
+
+  for (c <- cases; api <- apis :+ rowByRow :+ columnar) {
     test(s"${c.title} ($api) matches ONNX Runtime") {
       val frame = table(c.columns, c.rows, c.partitions)
       c.batchSize.foreach(size => spark.conf.set("spark.onnx.batchSize", size.toString))
       val out =
-        try score(frame, api, "onnx_predict", c.model, c.args, c.wholeCall)
-        finally spark.conf.unset("spark.onnx.batchSize")
+        try {
+          if (api == columnar) {
+            assertColumnarInput(scored(frame, api, "onnx_predict", c.model, c.args, c.wholeCall))
+          }
+          score(frame, api, "onnx_predict", c.model, c.args, c.wholeCall)
+        } finally {
+          spark.conf.unset("spark.onnx.batchSize")
+          spark.conf.unset("spark.sql.parquet.columnarReaderBatchSize")
+        }
       assert(out.length === c.rows.length)
       if (api == rowByRow) {
         val plan = scored(
@@ -675,20 +700,25 @@ class ContractSuite extends AnyFunSuite with OnnxSparkSession with AdaptiveSpark
     }
   }
 
-  for (r <- runFailures; api <- apis) {
+  for (r <- runFailures; api <- apis :+ columnar) {
     test(s"fails at run time: ${r.title} ($api) -> ${r.condition}") {
       val frame = table(r.columns, r.rows, 1)
-      val error = intercept[Exception] {
-        score(frame, api, "onnx_predict", r.model, r.args, r.wholeCall)
-      }
-      checkCondition(conditionIn(error, r.condition), r.condition, r.model, r.parameters)
-      r.nulled.foreach { case (nulled, expected) =>
-        val out = score(frame, api, "try_onnx_predict", r.model, r.args, r.wholeCall)
-        assert(out.length === r.rows.length)
-        out.zip(r.rows).zipWithIndex.foreach { case ((got, row), i) =>
-          if (nulled.contains(i)) assert(got === null, s"row $i under try_onnx_predict")
-          else OrtDirect.assertSameOutputs(got, expected(row), s"row $i")
-        }
+      try failsAtRunTime(r, api, frame)
+      finally spark.conf.unset("spark.sql.parquet.columnarReaderBatchSize")
+    }
+  }
+
+  private def failsAtRunTime(r: RunFailure, api: String, frame: DataFrame): Unit = {
+    val error = intercept[Exception] {
+      score(frame, api, "onnx_predict", r.model, r.args, r.wholeCall)
+    }
+    checkCondition(conditionIn(error, r.condition), r.condition, r.model, r.parameters)
+    r.nulled.foreach { case (nulled, expected) =>
+      val out = score(frame, api, "try_onnx_predict", r.model, r.args, r.wholeCall)
+      assert(out.length === r.rows.length)
+      out.zip(r.rows).zipWithIndex.foreach { case ((got, row), i) =>
+        if (nulled.contains(i)) assert(got === null, s"row $i under try_onnx_predict")
+        else OrtDirect.assertSameOutputs(got, expected(row), s"row $i")
       }
     }
   }

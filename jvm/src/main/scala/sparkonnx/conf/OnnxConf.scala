@@ -211,12 +211,22 @@ object OnnxConf {
     static = false
   )(integer(1, IMAGE_MAX_PIXELS_LIMIT.startupValue, Some(IMAGE_MAX_PIXELS_LIMIT.key)))
 
+  val COLUMNAR_INPUT: OnnxConfEntry[Boolean] = OnnxConfEntry(
+    "spark.onnx.columnarInput",
+    "Whether onnx_predict reads a columnar source (Parquet, ORC) batch by batch, copying its " +
+      "column vectors straight into tensors, instead of through rows. false: through rows.",
+    Version,
+    static = false,
+    default = true
+  )(boolean, _.toString)
+
   /** Every entry, in the order docs/security.md lists them. */
   lazy val entries: Seq[OnnxConfEntry[_]] = Seq(
     BATCH_SIZE,
     BATCH_MAX_BYTES,
     INTRA_OP_THREADS,
     IMAGE_MAX_PIXELS,
+    COLUMNAR_INPUT,
     BATCH_MAX_BYTES_LIMIT,
     INTRA_OP_THREADS_LIMIT,
     IMAGE_MAX_PIXELS_LIMIT,
@@ -232,6 +242,8 @@ object OnnxConf {
   // ---- Readers ----
 
   def batchSize(session: SparkSession): Int = BATCH_SIZE.get(session)
+
+  def columnarInput(session: SparkSession): Boolean = COLUMNAR_INPUT.get(session)
 
   def batchMaxBytes(session: SparkSession): Long = BATCH_MAX_BYTES.get(session).getOrElse {
     val default =
@@ -303,6 +315,13 @@ object OnnxConf {
 
   private def limited(limitKey: Option[String]): String =
     limitKey.map(k => s", the bound $k set when Spark started").getOrElse("")
+
+  private def boolean: Parser[Boolean] = (key, text) =>
+    text.trim.toLowerCase match {
+      case "true" => true
+      case "false" => false
+      case _ => throw OnnxErrors.invalidSetting(key, text, "true or false")
+    }
 
   private def oneOf(values: Seq[String]): Parser[String] = (key, text) => {
     val value = text.trim.toLowerCase

@@ -4,7 +4,8 @@ import java.nio.ByteBuffer
 
 import org.apache.spark.sql.catalyst.expressions.UnsafeArrayData
 import org.apache.spark.sql.catalyst.util.ArrayData
-import org.apache.spark.sql.types.{ArrayType, DataType}
+import org.apache.spark.sql.types._
+import org.apache.spark.sql.vectorized.ColumnarArray
 import org.apache.spark.unsafe.Platform
 
 /**
@@ -81,6 +82,8 @@ private[tensor] final class ArrayLayout(
             unsafe.getBaseOffset + UnsafeArrayData.calculateHeaderPortionInBytes(n),
             n * elementSize
           )
+        case columnar: ColumnarArray if bulkCopy =>
+          ArrayLayout.copyColumnar(columnar, leaf, n, direct)
         case _ =>
           while (i < n) { writer.write(array, i, buffer); i += 1 }
       }
@@ -139,6 +142,22 @@ private[tensor] final class RaggedArray(val level: Int)
     )
 
 private object ArrayLayout {
+
+  /**
+   * Copies a column vector's slice (a row of a Parquet or ORC column read by the columnar input
+   * path) whose elements the tensor stores as Spark does: one bulk read out of the vector, one
+   * block copy into the buffer. `leaf` is one of [[TypeMapping.sameLayout]]'s Spark types.
+   */
+  def copyColumnar(array: ColumnarArray, leaf: DataType, n: Int, direct: DirectBuffer): Unit =
+    leaf match {
+      case FloatType => direct.copyFrom(array.toFloatArray, Platform.FLOAT_ARRAY_OFFSET, n * 4)
+      case DoubleType => direct.copyFrom(array.toDoubleArray, Platform.DOUBLE_ARRAY_OFFSET, n * 8)
+      case LongType => direct.copyFrom(array.toLongArray, Platform.LONG_ARRAY_OFFSET, n * 8)
+      case IntegerType => direct.copyFrom(array.toIntArray, Platform.INT_ARRAY_OFFSET, n * 4)
+      case ShortType => direct.copyFrom(array.toShortArray, Platform.SHORT_ARRAY_OFFSET, n * 2)
+      case ByteType => direct.copyFrom(array.toByteArray, Platform.BYTE_ARRAY_OFFSET, n)
+      case other => throw new IllegalStateException(s"no block copy of $other elements")
+    }
 
   /**
    * Whether any of the `n` elements is null. Columns read from Parquet or Arrow are declared

@@ -5,6 +5,8 @@ import java.nio.ByteBuffer
 import org.apache.spark.sql.catalyst.InternalRow
 import org.apache.spark.sql.catalyst.expressions.UnsafeArrayData
 import org.apache.spark.sql.catalyst.util.ArrayData
+import org.apache.spark.sql.vectorized.ColumnarArray
+import org.apache.spark.unsafe.Platform
 
 import sparkonnx.model.ElementType
 
@@ -52,6 +54,8 @@ private[tensor] final class VectorLayout(context: InputContext, writer: ElementW
           unsafe.getBaseOffset + UnsafeArrayData.calculateHeaderPortionInBytes(n),
           n * 8
         )
+      case columnar: ColumnarArray if bulkCopy =>
+        direct.copyFrom(columnar.toDoubleArray, Platform.DOUBLE_ARRAY_OFFSET, n * 8)
       case _ =>
         var i = 0
         while (i < n) { writer.write(array, i, buffer); i += 1 }

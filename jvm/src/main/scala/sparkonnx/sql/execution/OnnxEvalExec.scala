@@ -1,5 +1,7 @@
 package sparkonnx.sql.execution
 
+import scala.jdk.CollectionConverters._
+
 import org.apache.spark.rdd.RDD
 import org.apache.spark.sql.catalyst.InternalRow
 import org.apache.spark.sql.catalyst.expressions.{Attribute, AttributeSet}
@@ -15,6 +17,12 @@ import sparkonnx.sql.functions.OnnxPredict
  * batch, runs the model once per batch, and appends the results, the way Spark's
  * `BatchEvalPythonExec` runs Python UDFs. Sessions come from the executor's shared pool, the
  * model's bytes from `sources`. Outputs the `passThrough` child columns and the results.
+ *
+ * With `columnarInput`, [[sparkonnx.sql.planning.ReadColumnarInput]] removes the conversion to rows
+ * Spark puts above a columnar child (a Parquet or ORC scan): the child's column batches are then
+ * read in place, row by row through views, and array columns are copied into the tensors in blocks
+ * straight from the column vectors (no `UnsafeRow` is built for a row that is only scored). The
+ * operator itself stays row-based.
  */
 case class OnnxEvalExec(
     calls: Seq[OnnxPredict],
@@ -23,7 +31,8 @@ case class OnnxEvalExec(
     child: SparkPlan,
     batchSizes: Seq[Int],
     batchMaxBytes: Long,
-    sources: Seq[ModelBytesSource]
+    sources: Seq[ModelBytesSource],
+    columnarInput: Boolean
 ) extends UnaryExecNode {
 
   override def output: Seq[Attribute] = passThrough ++ resultAttrs
@@ -45,8 +54,9 @@ case class OnnxEvalExec(
       val mode = if (call.binding.wholeCall) ", wholeCall" else ""
       s"${call.prettyName}(${call.modelName}, batchSize=$size$mode)"
     }
+    val input = if (child.supportsColumnar) ", columnar input" else ""
     s"OnnxEval ${truncatedString(described, "[", ", ", "]", maxFields)}, " +
-      truncatedString(resultAttrs, "[", ", ", "]", maxFields)
+      truncatedString(resultAttrs, "[", ", ", "]", maxFields) + input
   }
 
   override protected def doExecute(): RDD[InternalRow] = {
@@ -59,7 +69,13 @@ case class OnnxEvalExec(
       longMetric("ortTime"),
       longMetric("convertTime")
     )
-    child.execute().mapPartitions { rows =>
+    // Views over the batch's vectors: each stays valid until the next row is asked for, which is
+    // all the iterator needs (it copies what it keeps and encodes inputs as they arrive).
+    val rows =
+      if (child.supportsColumnar)
+        child.executeColumnar().mapPartitions(_.flatMap(_.rowIterator().asScala))
+      else child.execute()
+    rows.mapPartitions { rows =>
       new OnnxBatchIterator(
         rows,
         childOutput,

@@ -50,7 +50,8 @@ case class OnnxEvalStrategy(session: SparkSession) extends SparkStrategy with Lo
         planLater(child),
         sizes,
         maxBytes,
-        sources
+        sources,
+        columnarInput = OnnxConf.columnarInput(session)
       ) :: Nil
     case _ => Nil
   }
