@@ -41,7 +41,7 @@ class Cnn(TensorScenario):
     }
 
     def prepare(self) -> None:
-        self.rows = 100 if self.quick else 2000
+        self.rows = 32 if self.quick else 2000
         distinct = np.stack([photos.tensor(photos.variant(i)) for i in range(DISTINCT)])
         self.x = distinct[np.arange(self.rows) % DISTINCT]
         self.parquet = self.workdir / "tensors.parquet"

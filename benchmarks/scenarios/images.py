@@ -61,7 +61,7 @@ class Images(Scenario):
     }
 
     def prepare(self) -> None:
-        self.rows = 64 if self.quick else 500
+        self.rows = 24 if self.quick else 500
         self.folder = self.workdir / "jpegs"
         self.folder.mkdir()
         self.blobs = [photos.jpeg(i) for i in range(self.rows)]

@@ -30,7 +30,7 @@ class Mlp(TensorScenario):
     ceiling_label = f"onnxruntime on numpy, batch {BATCH}, 2 threads sharing 1 session"
 
     def prepare(self) -> None:
-        self.rows = 50_000 if self.quick else 1_000_000
+        self.rows = 10_000 if self.quick else 1_000_000
         # Shaped like scikit-learn's digits: integer intensities 0..16.
         rng = np.random.default_rng(SEED)
         self.x = rng.integers(0, 17, size=(self.rows, FEATURES)).astype(np.float32)

@@ -27,7 +27,7 @@ from benchmarks.scenarios.common import (
 FEATURES = 20
 TREES = 50
 DEPTH = 8
-TRAIN_ROWS, QUICK_TRAIN_ROWS = 20_000, 5_000
+TRAIN_ROWS, QUICK_TRAIN_ROWS = 20_000, 2_000
 BATCH = 4096
 SEED = 20240611
 PREDICTION = StructType().add("label", LongType()).add("probabilities", ArrayType(FloatType()))
@@ -79,7 +79,7 @@ class Sklearn(Scenario):
     ceiling_label = f"onnxruntime on numpy, batch {BATCH}, 2 threads sharing 1 session"
 
     def prepare(self) -> None:
-        self.rows = 50_000 if self.quick else 1_000_000
+        self.rows = 10_000 if self.quick else 1_000_000
         train = QUICK_TRAIN_ROWS if self.quick else TRAIN_ROWS
         self.model = self.workdir / "forest.onnx"
         self.estimator, self.x = fit_forest(train, self.rows, self.model)
