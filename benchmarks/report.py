@@ -367,15 +367,19 @@ def scale_section(result: dict) -> str:
         ceiling = case["a_rows_per_second"]
         for size, entry in case["sizes"].items():
             b = entry["b"]["rows_per_second"]
+            b_rows = entry.get("b_rows", {}).get("rows_per_second")
             sizes.append(
                 (
                     f"{name}: {int(size):,} rows ({entry['file_mb']:,.0f} MB)",
                     fmt(entry["read"]["rows_per_second"], ",.0f"),
                     fmt(b, ",.0f"),
                     fmt(b / ceiling, ".2f"),
+                    fmt(b_rows, ",.0f"),
+                    fmt(ratio(b, b_rows), ".2f"),
                 )
             )
         b_fit, read_fit = case["b_fit"], case["read_fit"]
+        rows_fit = case.get("b_rows_fit", {})
         fits.append(
             (
                 name,
@@ -384,6 +388,8 @@ def scale_section(result: dict) -> str:
                 fmt(ratio(b_fit["marginal_rows_per_second"], ceiling), ".2f"),
                 fmt(b_fit["fixed_seconds"] * 1000, ",.0f"),
                 fmt(case["fixed_query_seconds"] * 1000, ",.0f"),
+                fmt(rows_fit.get("marginal_rows_per_second"), ",.0f"),
+                fmt(ratio(rows_fit.get("marginal_rows_per_second"), ceiling), ".2f"),
                 fmt(read_fit["marginal_rows_per_second"], ",.0f"),
                 fmt(read_fit["fixed_seconds"] * 1000, ",.0f"),
             )
@@ -395,6 +401,8 @@ def scale_section(result: dict) -> str:
         "b marginal / a",
         "b fixed ms (fit)",
         f"b ms over {result['fixed_rows']:,} rows",
+        "b through rows: marginal rows/s",
+        "b through rows: marginal / a",
         "read marginal rows/s",
         "read fixed ms (fit)",
     )
@@ -403,13 +411,26 @@ def scale_section(result: dict) -> str:
             f"## scale: {result['title']}",
             (
                 "Every run reads the Parquet file anew (no cache). read: the input column alone "
-                "through the noop sink; b: onnx_predict over it; a: onnxruntime on rows already "
+                "through the noop sink; b: onnx_predict over it, reading the column batches in "
+                "place (the columnar input path); b through rows: the same with "
+                "spark.onnx.columnarInput=false (Spark converts the column vectors into rows "
+                "first: the path before the columnar input); a: onnxruntime on rows already "
                 "in memory (the scenario's ceiling). The fit is a least-squares line seconds = "
                 "fixed + rows / marginal through the sizes "
                 f"({', '.join(f'{s:,}' for s in result['sizes'])} rows); a whole query over a "
                 f"{result['fixed_rows']:,}-row file measures the fixed cost directly."
             ),
-            table(("input", "read rows/s", "b rows/s", "b / a"), sizes),
+            table(
+                (
+                    "input",
+                    "read rows/s",
+                    "b rows/s",
+                    "b / a",
+                    "b through rows rows/s",
+                    "b / b through rows",
+                ),
+                sizes,
+            ),
             table(fit_header, fits),
             *profile_parts(result),
         ]
@@ -421,10 +442,15 @@ COLUMNAR_WORTH = 0.10
 
 
 def profile_parts(result: dict) -> list[str]:
-    """The Parquet path's profile per model, and what it says about a columnar input path."""
+    """The Parquet path's profile per model, through rows and reading the column batches in
+    place: what the columnar input path saves."""
     from benchmarks import task_profile as profile
 
-    cases = {n: c["profile"] for n, c in result["cases"].items() if c.get("profile")}
+    cases = {}
+    for name, case in result["cases"].items():
+        for key, label in (("profile_rows", "through rows"), ("profile", "columnar input")):
+            if case.get(key):
+                cases[f"{name}, {label}"] = case[key]
     if not cases:
         return []
     names = [name for name, _ in profile.CATEGORIES]
@@ -435,16 +461,26 @@ def profile_parts(result: dict) -> list[str]:
     rows.append(("Java samples", *(str(p["shares"].get("samples", 0)) for p in cases.values())))
     header = ("task threads' time, %", *(f"{n} ({p['file']})" for n, p in cases.items()))
     verdicts = []
-    for name, p in cases.items():
-        share = p["shares"].get(profile.ROW_CONVERSION, 0)
-        verdicts.append(
-            f"{name}: the row conversion takes {share:.1%} of b's task time, "
-            + (
-                "at least the 10 % a columnar input path must save to be built"
-                if share >= COLUMNAR_WORTH
-                else "under the 10 % a columnar input path would have to save: not built"
-            )
+    for name, case in result["cases"].items():
+        before = case.get("profile_rows") or case.get("profile")
+        share = before["shares"].get(profile.ROW_CONVERSION, 0) if before else 0
+        verdict = f"{name}: through rows, the row conversion takes {share:.1%} of b's task time"
+        verdict += (
+            " (at least the 10 % a columnar input path must save to be built)"
+            if share >= COLUMNAR_WORTH
+            else " (under the 10 % a columnar input path would have to save)"
         )
+        if case.get("profile_rows"):
+            after = case["profile"]["shares"].get(profile.ROW_CONVERSION, 0)
+            gain = ratio(
+                case["b_fit"]["marginal_rows_per_second"],
+                case["b_rows_fit"]["marginal_rows_per_second"],
+            )
+            verdict += (
+                f"; reading the column batches in place it takes {after:.1%}, and the marginal "
+                f"rate is {fmt(gain, '.2f')}x the path through rows"
+            )
+        verdicts.append(verdict)
     return [
         (
             "Profile of b on the Parquet path: ONNX Runtime's share from OnnxEval's own metric "
@@ -635,9 +671,12 @@ def scale_chart(ax, result: dict) -> None:
     """rows/s against rows read from Parquet, per model: b and reading alone."""
     for name, case in result["cases"].items():
         sizes = [int(s) for s in case["sizes"]]
-        for key, style in (("b", "-o"), ("read", ":x")):
+        labels = {"b": "onnx_predict", "b_rows": "onnx_predict through rows", "read": "read"}
+        for key, style in (("b", "-o"), ("b_rows", "--s"), ("read", ":x")):
+            if key not in case["sizes"][str(sizes[0])]:
+                continue
             ys = [case["sizes"][str(s)][key]["rows_per_second"] for s in sizes]
-            ax.plot(sizes, ys, style, label=f"{name}: {'onnx_predict' if key == 'b' else 'read'}")
+            ax.plot(sizes, ys, style, label=f"{name}: {labels[key]}")
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlabel("rows in the Parquet file (log scale)")

@@ -3,7 +3,10 @@ and 16M rows (quick: 100k and 400k), read as a user's job reads them: not cached
 the file. Per size, rows/s of
 
 - `read`: the input column alone through the noop sink (what reading the file costs),
-- `b`: `onnx_predict(model, column)` over the file through the noop sink;
+- `b`: `onnx_predict(model, column)` over the file through the noop sink, reading the column
+  batches in place (the columnar input path, on by default),
+- `b_rows`: the same through rows (`spark.onnx.columnarInput=false`: Spark converts the column
+  vectors into rows first, the path before the columnar input was built);
 
 then, over the sizes, the marginal rate (the slope of a least-squares line through seconds
 against rows: what one more row costs) and the fixed cost per query (its intercept), beside the
@@ -20,6 +23,7 @@ import json
 import statistics
 import sys
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -163,15 +167,18 @@ def run_case(spark, case: Case, model: Path, sizes, runs: int, warmups: int) -> 
     found: dict = {"model": harness.display_path(model), "sizes": {}}
     # Each run reads the file anew, as a user's job does.
     for rows, path in files.items():
+        scored = lambda path=path: spark.read.parquet(str(path)).select(
+            onnx_predict(case.registered, case.column).alias("p")
+        )
         queries = {
             "read": lambda path=path: spark.read.parquet(str(path)).select(case.column),
-            "b": lambda path=path: spark.read.parquet(str(path)).select(
-                onnx_predict(case.registered, case.column).alias("p")
-            ),
+            "b": scored,
+            "b_rows": scored,
         }
         entry = {"file_mb": round(path.stat().st_size / 2**20, 1)}
         for key, query in queries.items():
-            seconds = time_query(query, runs, warmups)
+            with columnar_input(spark, key != "b_rows"):
+                seconds = time_query(query, runs, warmups)
             entry[key] = {"seconds": seconds, "rows_per_second": rows / statistics.median(seconds)}
             print(
                 f"  {case.name} {rows:>11,} rows {key:<5} {entry[key]['rows_per_second']:>12,.0f}"
@@ -179,28 +186,43 @@ def run_case(spark, case: Case, model: Path, sizes, runs: int, warmups: int) -> 
                 flush=True,
             )
         found["sizes"][str(rows)] = entry
-    for key in ("read", "b"):
+    for key in ("read", "b", "b_rows"):
         measured = [(r, statistics.median(found["sizes"][str(r)][key]["seconds"])) for r in sizes]
         found[f"{key}_fit"] = fit_line([r for r, _ in measured], [s for _, s in measured])
     found["fixed_query_seconds"] = statistics.median(
         found["sizes"][str(FIXED_ROWS)]["b"]["seconds"]
     )
-    found["profile"] = profiled(spark, case, files[sizes[-2 if len(sizes) > 1 else 0]])
+    profiled_file = files[sizes[-2 if len(sizes) > 1 else 0]]
+    found["profile"] = profiled(spark, case, profiled_file, columnar=True)
+    found["profile_rows"] = profiled(spark, case, profiled_file, columnar=False)
     return found
 
 
-def profiled(spark, case: Case, path: Path) -> dict:
-    """Where b's task threads spend their time on one file (JFR samples, benchmarks/task_profile.py):
-    the row conversion's share is what a columnar input path could save at most."""
+@contextmanager
+def columnar_input(spark, enabled: bool):
+    """spark.onnx.columnarInput for the queries planned inside."""
+    spark.conf.set("spark.onnx.columnarInput", str(enabled).lower())
+    try:
+        yield
+    finally:
+        spark.conf.unset("spark.onnx.columnarInput")
+
+
+def profiled(spark, case: Case, path: Path, columnar: bool) -> dict:
+    """Where b's task threads spend their time on one file (JFR samples, benchmarks/task_profile.py),
+    reading the column batches in place or (`columnar` false) through rows: the row conversion's
+    share there is what the columnar input path can save."""
     from spark_onnx.functions import onnx_predict
 
-    query = spark.read.parquet(str(path)).select(
-        onnx_predict(case.registered, case.column).alias("p")
-    )
-    recording = FOLDER / f"profile-{case.name}.jfr"
-    print(f"  {case.name}: profiling b over {harness.display_path(path)} ...", flush=True)
-    # Three runs: enough samples (10 ms apart) for shares to a few per cent.
-    shares = profile.breakdown(spark, query, PROFILE_RUNS, recording, harness.CORES)
+    key = "b" if columnar else "b_rows"
+    recording = FOLDER / f"profile-{case.name}-{key}.jfr"
+    print(f"  {case.name}: profiling {key} over {harness.display_path(path)} ...", flush=True)
+    with columnar_input(spark, columnar):
+        query = spark.read.parquet(str(path)).select(
+            onnx_predict(case.registered, case.column).alias("p")
+        )
+        # Three runs: enough samples (10 ms apart) for shares to a few per cent.
+        shares = profile.breakdown(spark, query, PROFILE_RUNS, recording, harness.CORES)
     return {"file": harness.display_path(path), "runs": PROFILE_RUNS, "shares": shares}
 
 
