@@ -569,12 +569,10 @@ class ContractSuite extends AnyFunSuite with OnnxSparkSession with AdaptiveSpark
       model: String,
       args: Seq[String],
       wholeCall: Boolean
-  ): Seq[Any] =
-    scored(frame, api, function, model, args, wholeCall)
-      .collect()
-      .sortBy(_.getInt(0))
-      .map(_.get(1))
-      .toSeq
+  ): Seq[Any] = inOrder(scored(frame, api, function, model, args, wholeCall))
+
+  private def inOrder(scoredFrame: DataFrame): Seq[Any] =
+    scoredFrame.collect().sortBy(_.getInt(0)).map(_.get(1)).toSeq
 
   private def scored(
       frame: DataFrame,
@@ -658,10 +656,10 @@ class ContractSuite extends AnyFunSuite with OnnxSparkSession with AdaptiveSpark
       c.batchSize.foreach(size => spark.conf.set("spark.onnx.batchSize", size.toString))
       val out =
         try {
-          if (api == columnar) {
-            assertColumnarInput(scored(frame, api, "onnx_predict", c.model, c.args, c.wholeCall))
-          }
-          score(frame, api, "onnx_predict", c.model, c.args, c.wholeCall)
+          val scoredFrame = scored(frame, api, "onnx_predict", c.model, c.args, c.wholeCall)
+          val values = inOrder(scoredFrame)
+          if (api == columnar) assertColumnarInput(scoredFrame)
+          values
         } finally {
           spark.conf.unset("spark.onnx.batchSize")
           spark.conf.unset("spark.sql.parquet.columnarReaderBatchSize")
