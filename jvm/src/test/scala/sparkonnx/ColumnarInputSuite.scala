@@ -122,6 +122,26 @@ class ColumnarInputSuite extends AnyFunSuite with OnnxSparkSession with Adaptive
     }
   }
 
+  test("a filter below the call runs on the column batches: the rows it drops are never scored") {
+    withSettings() {
+      // Row 23's null element would fail onnx_predict: the filter must drop it before scoring.
+      val frame = run(
+        "parquet",
+        s"""SELECT id, name, onnx_predict('digits', pixels) AS p FROM t
+           |WHERE id % 2 = 0 AND id <> $nullElement AND pixels IS NOT NULL""".stripMargin
+      )
+      assertReadsColumns(frame, columnar = true)
+      assert(evals(frame.queryExecution.executedPlan).exists(_.inputFilter.nonEmpty))
+      val out = frame.collect()
+      assert(out.map(_.getInt(0)).sorted.toSeq === (0 until count by 2).filter(_ != nullRow))
+      out.foreach { row =>
+        val id = row.getInt(0)
+        assert(row.getString(1) === s"row $id " + "x" * (id % 13))
+        assertDigits(row.get(2), id)
+      }
+    }
+  }
+
   test("a null element in a column batch is refused with the column named") {
     withSettings() {
       val error = intercept[Exception] {

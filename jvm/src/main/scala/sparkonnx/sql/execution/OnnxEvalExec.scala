@@ -4,7 +4,7 @@ import scala.jdk.CollectionConverters._
 
 import org.apache.spark.rdd.RDD
 import org.apache.spark.sql.catalyst.InternalRow
-import org.apache.spark.sql.catalyst.expressions.{Attribute, AttributeSet}
+import org.apache.spark.sql.catalyst.expressions.{Attribute, AttributeSet, Expression, Predicate}
 import org.apache.spark.sql.catalyst.util.truncatedString
 import org.apache.spark.sql.execution.{SparkPlan, UnaryExecNode}
 import org.apache.spark.sql.execution.metric.{SQLMetric, SQLMetrics}
@@ -32,7 +32,8 @@ case class OnnxEvalExec(
     batchSizes: Seq[Int],
     batchMaxBytes: Long,
     sources: Seq[ModelBytesSource],
-    columnarInput: Boolean
+    columnarInput: Boolean,
+    inputFilter: Option[Expression] = None
 ) extends UnaryExecNode {
 
   override def output: Seq[Attribute] = passThrough ++ resultAttrs
@@ -40,7 +41,8 @@ case class OnnxEvalExec(
   override def producedAttributes: AttributeSet = AttributeSet(resultAttrs)
 
   override lazy val references: AttributeSet =
-    AttributeSet(calls.flatMap(_.references)) ++ AttributeSet(passThrough)
+    AttributeSet(calls.flatMap(_.references)) ++ AttributeSet(passThrough) ++
+      AttributeSet(inputFilter.toSeq.flatMap(_.references))
 
   override lazy val metrics: Map[String, SQLMetric] = Map(
     "numOutputRows" -> SQLMetrics.createMetric(sparkContext, "number of output rows"),
@@ -54,7 +56,8 @@ case class OnnxEvalExec(
       val mode = if (call.binding.wholeCall) ", wholeCall" else ""
       s"${call.prettyName}(${call.modelName}, batchSize=$size$mode)"
     }
-    val input = if (child.supportsColumnar) ", columnar input" else ""
+    val input = (if (child.supportsColumnar) ", columnar input" else "") +
+      inputFilter.map(f => s", filter ${f.sql}").getOrElse("")
     s"OnnxEval ${truncatedString(described, "[", ", ", "]", maxFields)}, " +
       truncatedString(resultAttrs, "[", ", ", "]", maxFields) + input
   }
@@ -75,9 +78,15 @@ case class OnnxEvalExec(
       if (child.supportsColumnar)
         child.executeColumnar().mapPartitions(_.flatMap(_.rowIterator().asScala))
       else child.execute()
-    rows.mapPartitions { rows =>
+    val filter = inputFilter
+    rows.mapPartitionsWithIndex { (partition, rows) =>
+      val kept = filter.fold(rows) { condition =>
+        val predicate = Predicate.create(condition, childOutput)
+        predicate.initialize(partition)
+        rows.filter(predicate.eval)
+      }
       new OnnxBatchIterator(
-        rows,
+        kept,
         childOutput,
         calls,
         outputAttributes,

@@ -2,7 +2,13 @@ package sparkonnx.sql.planning
 
 import org.apache.spark.sql.catalyst.expressions.{AttributeSet, NamedExpression}
 import org.apache.spark.sql.catalyst.rules.Rule
-import org.apache.spark.sql.execution.{ColumnarRule, ColumnarToRowExec, ProjectExec, SparkPlan}
+import org.apache.spark.sql.execution.{
+  ColumnarRule,
+  ColumnarToRowExec,
+  FilterExec,
+  ProjectExec,
+  SparkPlan
+}
 
 import sparkonnx.sql.execution.OnnxEvalExec
 
@@ -12,8 +18,10 @@ import sparkonnx.sql.execution.OnnxEvalExec
  * copying every array element once more — only for the operator to copy the elements again into a
  * tensor. After the transitions are placed, this removes that conversion under an operator planned
  * with `spark.onnx.columnarInput`; the operator then reads the batches through views and copies
- * arrays in blocks. A columnar rule, so it runs on every physical plan Spark prepares (adaptive
- * stages included) before code generation; if Spark places the transitions again, it runs again.
+ * arrays in blocks. A filter in between runs inside the operator on the same views (only the rows
+ * it keeps are scored, as before). A columnar rule, so it runs on every physical plan Spark
+ * prepares (adaptive stages included) before code generation; if Spark places the transitions
+ * again, it runs again.
  */
 object ReadColumnarInput extends ColumnarRule {
 
@@ -22,8 +30,13 @@ object ReadColumnarInput extends ColumnarRule {
       case eval: OnnxEvalExec if eval.columnarInput =>
         eval.child match {
           case ColumnarToRowExec(columnar) => eval.copy(child = columnar)
+          case FilterExec(condition, ColumnarToRowExec(columnar)) =>
+            eval.copy(child = columnar, inputFilter = Some(condition))
           case ProjectExec(list, ColumnarToRowExec(columnar)) if movable(eval, list, columnar) =>
             projectAfter(eval, list, columnar)
+          case ProjectExec(list, FilterExec(condition, ColumnarToRowExec(columnar)))
+              if movable(eval, list, columnar) =>
+            projectAfter(eval.copy(inputFilter = Some(condition)), list, columnar)
           case _ => eval
         }
     }
