@@ -33,7 +33,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--model", default="models/digits.onnx")
     parser.add_argument("--out", default="benchmarks/out/soak.json")
     parser.add_argument("--max-growth", type=float, default=0.05)
-    # Rows per query: the short soak in bin/test uses fewer, for enough samples in a minute.
+    # Rows per query: the short soak in bin/test uses fewer, for enough samples in 20 s.
     parser.add_argument("--rows", type=int, default=200_000)
     args = parser.parse_args(argv)
 
