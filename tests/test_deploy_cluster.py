@@ -2,17 +2,24 @@
 started once for the module: a Python application and a Scala application submitted to it
 score rows and photos exactly as local[2] does, each executor JVM opens one ONNX Runtime
 session per model, the Thrift server runs its queries on it, and a worker killed mid-job
-still leaves complete output."""
+still leaves complete output.
+
+Start-ups are the cost here (each spark-submit starts a driver and two executor JVMs), so the
+Python application is submitted once: its clean run, then a rerun during which a worker is
+killed; the local run it must equal is the suite's own local[2] Spark."""
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
+import time
 import zipfile
 from pathlib import Path
 
+import deploy_score_app
 import numpy as np
 import onnxruntime as ort
 import pytest
@@ -20,6 +27,7 @@ from deploy_support import (
     HERE,
     ROOT,
     environment,
+    failure,
     free_port,
     processes_of,
     script,
@@ -30,6 +38,7 @@ from image_reference import encode
 from PIL import Image
 from skimage import data as photos
 
+import spark_onnx
 from conftest import DIGITS
 
 ROWS = 1_000_000
@@ -65,26 +74,65 @@ def photo_folder(tmp_path_factory) -> Path:
     return folder
 
 
-def run_app(master: str, photo_folder: Path) -> dict:
-    result, took = submit(
-        master, APP, str(ROWS), "--images", str(photo_folder), conf=DIGITS_CONF, timeout=300
+@pytest.fixture(scope="module")
+def local_run(spark, photo_folder) -> dict:
+    """The application's digits and photos on local[2]: the suite's own Spark (a session of its
+    own, so no setting another test left changes how rows are batched), not another JVM."""
+    session = spark.newSession()
+    spark_onnx.register(session, "digits", DIGITS)
+    result = {
+        "digits": deploy_score_app.digits(session, ROWS),
+        "images": deploy_score_app.images(session, str(photo_folder)),
+    }
+    # As the application prints it (JSON: string keys, lists for tuples).
+    return json.loads(json.dumps(result))
+
+
+@pytest.fixture(scope="module")
+def cluster_run(cluster, photo_folder, tmp_path_factory) -> dict:
+    """The Python application on the cluster, one spark-submit for two runs: the clean one
+    (digits, photos, sessions per executor), then the digits once more, during which a worker
+    and its executor are killed. `bin/cluster up` then restarts the worker for the tests after."""
+    command = submit_command(
+        cluster["master"],
+        APP,
+        str(ROWS),
+        "--images",
+        str(photo_folder),
+        "--rerun-announced",
+        conf=DIGITS_CONF,
     )
+    # A file, not a pipe: nothing reads stderr while the test waits for RUNNING on stdout.
+    errors = tmp_path_factory.mktemp("app") / "stderr.txt"
+    started = time.monotonic()
+    with errors.open("w") as err:
+        app = subprocess.Popen(
+            command,
+            stdout=subprocess.PIPE,
+            stderr=err,
+            stdin=subprocess.DEVNULL,
+            text=True,
+            env=environment(),
+        )
+    try:
+        # The app says when the rerun's first tasks run; the kill comes then.
+        running = app.stdout.readline().strip()
+        assert running == "RUNNING", failure(errors.read_text())
+        assert app.poll() is None, "the job ended before the kill"
+        signal_group(int((cluster["run_dir"] / "worker-2.pid").read_text()))
+        out, _ = app.communicate(timeout=300)
+    finally:
+        app.kill()
+    assert app.returncode == 0, failure(errors.read_text())
+    result = json.loads(out.strip().splitlines()[-1])
     d = result["digits"]
     print(
-        f"\n{master}: spark-submit {took:.1f}s, {ROWS} rows in {d['seconds']:.2f}s = "
-        f"{d['rows_per_s']:,.0f} rows/s"
+        f"\ncluster: spark-submit {time.monotonic() - started:.1f}s, {ROWS} rows in "
+        f"{d['seconds']:.2f}s = {d['rows_per_s']:,.0f} rows/s"
     )
-    return result
-
-
-@pytest.fixture(scope="module")
-def local_run(photo_folder) -> dict:
-    return run_app("local[2]", photo_folder)
-
-
-@pytest.fixture(scope="module")
-def cluster_run(cluster, photo_folder) -> dict:
-    return run_app(cluster["master"], photo_folder)
+    out, took = script("cluster", "up", "--run-dir", str(cluster["run_dir"]))
+    print(f"bin/cluster up restarted the killed worker: {took:.1f}s\n{out}")
+    return {**result, "stderr": errors.read_text()}
 
 
 def direct_digits(ids: list[int]) -> np.ndarray:
@@ -164,6 +212,14 @@ def beeline(port: int, *options: str) -> subprocess.CompletedProcess:
     )
 
 
+def output_lines(stdout: str) -> list[str]:
+    """beeline's csv2 output lines. Reading a file with no terminal, beeline writes its prompt
+    (`null`, padded, then a carriage return) before each statement's output; csv2 quotes a
+    value holding commas with NUL characters."""
+    lines = (re.sub(r"^null *", "", line) for line in stdout.replace("\0", "").splitlines())
+    return [line for line in lines if line]
+
+
 def test_jdbc_server_on_the_cluster(cluster, photo_folder, digits_test, tmp_path):
     run_dir, port = tmp_path / "sql-server", free_port()
     args = ["--port", str(port), "--master", cluster["master"], "--run-dir", str(run_dir)]
@@ -171,22 +227,24 @@ def test_jdbc_server_on_the_cluster(cluster, photo_folder, digits_test, tmp_path
     print(f"\nbin/sql-server up on the cluster: {took:.1f}s")
     try:
         pixels = ", ".join(str(float(v)) for v in digits_test[0][0])
-        good = beeline(
-            port,
-            "-e",
-            f"SELECT onnx_predict('digits', CAST(array({pixels}) AS ARRAY<FLOAT>)) AS p;"
+        # One beeline (a JVM start) for every statement: with --force it reports each failing
+        # statement and goes on to the next.
+        statements = tmp_path / "statements.sql"
+        statements.write_text(
+            f"SELECT onnx_predict('digits', CAST(array({pixels}) AS ARRAY<FLOAT>)) AS p;\n"
             "SELECT try_onnx_predict('digits', CAST(array(1, 2, 3) AS ARRAY<FLOAT>)) IS NULL"
-            " AS bad_row_is_null;"
+            " AS bad_row_is_null;\n"
+            "SET spark.onnx.customOpLibraries=/tmp/libcustom.so;\n"
             f"SELECT mobilenet_v2_top5(content)[0].label AS top1 FROM binaryFile.`{photo_folder}`"
-            " WHERE path LIKE '%chelsea.png';"
+            " WHERE path LIKE '%chelsea.png';\n"
+            "SELECT onnx_predict('nope', array(CAST(1 AS FLOAT)));\n"
             "SELECT count(DISTINCT s.executorId) AS executors, sum(n) AS scored FROM ("
             " SELECT onnx_runtime_stats() AS s, size(onnx_predict('digits',"
-            " array_repeat(CAST(id % 17 AS FLOAT), 64))) AS n FROM range(0, 20000, 1, 8));"
-            "DESCRIBE FUNCTION EXTENDED onnx_predict;",
+            " array_repeat(CAST(id % 17 AS FLOAT), 64))) AS n FROM range(0, 20000, 1, 8));\n"
+            "DESCRIBE FUNCTION EXTENDED onnx_predict;\n"
         )
-        assert good.returncode == 0, good.stderr[-3000:]
-        # csv2 quotes a value holding commas with NUL characters.
-        lines = good.stdout.replace("\0", "").splitlines()
+        done = beeline(port, "--force=true", "-f", str(statements))
+        lines = output_lines(done.stdout)
         values = {lines[i]: lines[i + 1] for i in range(len(lines) - 1)}
         expected = direct_probabilities(digits_test[0][:1])[0]
         got = np.array(json.loads(values["p"]), dtype=np.float32)
@@ -195,23 +253,17 @@ def test_jdbc_server_on_the_cluster(cluster, photo_folder, digits_test, tmp_path
         assert "cat" in values["top1"]
         # The tasks ran on the two executors of the cluster, not in the server's JVM.
         assert values["executors,scored"] == "2,200000"
-        assert "Usage:" in good.stdout and "onnx_predict(model, input1" in good.stdout
-        # A script with --force: beeline reports each failing statement and goes on.
-        statements = tmp_path / "refused.sql"
-        statements.write_text(
-            "SET spark.onnx.customOpLibraries=/tmp/libcustom.so;\n"
-            "SELECT onnx_predict('nope', array(CAST(1 AS FLOAT)));\n"
-        )
-        refused = beeline(port, "--force=true", "-f", str(statements))
-        errors = [line for line in refused.stderr.splitlines() if line.startswith("Error:")]
-        assert len(errors) == 2, refused.stderr[-3000:]
+        assert "Usage:" in done.stdout and "onnx_predict(model, input1" in done.stdout
+        # The refused static SET and the unknown model: each its condition and SQLSTATE.
+        errors = [line for line in done.stderr.splitlines() if line.startswith("Error:")]
+        assert len(errors) == 2, done.stderr[-3000:]
         for error, condition, state in zip(
             errors,
             ["CANNOT_MODIFY_STATIC_CONFIG", "ONNX_MODEL_NOT_FOUND"],
             ["46110", "42704"],
         ):
             assert f"[{condition}]" in error and "java.lang." not in error, error
-            assert f"(state={state}," in refused.stderr, refused.stderr[-3000:]
+            assert f"(state={state}," in done.stderr, done.stderr[-3000:]
     finally:
         script("sql-server", "down", "--run-dir", str(run_dir))
         assert processes_of(run_dir) == []
@@ -222,32 +274,14 @@ def direct_probabilities(pixels: np.ndarray) -> np.ndarray:
     return session.run(None, {"pixels": pixels.astype(np.float32)})[0]
 
 
-def test_worker_killed_mid_job_gives_complete_output(cluster, cluster_run):
-    """Last in the module: it kills a worker, then restarts it with bin/cluster up."""
-    app = subprocess.Popen(
-        submit_command(cluster["master"], APP, str(ROWS), "--only-digits", conf=DIGITS_CONF),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=environment(),
-    )
-    try:
-        # The app says when the query's first tasks run; the kill comes then.
-        assert app.stdout.readline().strip() == "RUNNING"
-        assert app.poll() is None, "the job ended before the kill"
-        worker = int((cluster["run_dir"] / "worker-2.pid").read_text())
-        signal_group(worker)
-        out, err = app.communicate(timeout=300)
-    finally:
-        app.kill()
-    assert app.returncode == 0, err[-3000:]
-    result = json.loads(out.strip().splitlines()[-1])
+def test_worker_killed_mid_job_gives_complete_output(cluster_run):
+    """The application's rerun lost worker-2 and its executor mid-job (cluster_run)."""
+    err = cluster_run["stderr"]
     # Spark saw the executor go with tasks running, and ran them again on the other one.
-    assert "ExecutorLostFailure" in err or "Lost executor" in err, err[-3000:]
+    assert "ExecutorLostFailure" in err or "Lost executor" in err, failure(err)
     # Every row once, each scored as in the clean run.
     clean = cluster_run["digits"]
-    assert result == {k: clean[k] for k in ("rows", "id_sum", "checksum")}
-    script("cluster", "up", "--run-dir", str(cluster["run_dir"]))
+    assert cluster_run["rerun"] == {k: clean[k] for k in ("rows", "id_sum", "checksum")}
 
 
 def signal_group(pid: int) -> None:
