@@ -2,8 +2,10 @@
 each image's header, and bad images are conditions, never raw JVM errors.
 
 The cases that could kill a JVM run in a child process with a 1 GB heap (this file, run as a
-script: `python test_memory.py CASE DIR`), so a dying JVM fails that case only; the child prints
-one JSON line with what each query gave."""
+script: `python test_memory.py CASE[,CASE...] DIR`), never in the suite's own JVM. The 1 GB
+cases share one child, since a Spark start-up costs more than any of them: it prints one JSON
+line per case as soon as the case is done (what each query gave), so a JVM that dies fails its
+own case and names it, and the cases after it report that they never ran."""
 
 from __future__ import annotations
 
@@ -48,8 +50,7 @@ def _session(memory: str):
     return spark
 
 
-def _image_child(case: str, folder: str) -> dict:
-    spark = _session("1g")
+def _image_child(spark, case: str, folder: str) -> dict:
     images = sorted(Path(folder).glob(f"{case}_*.png"))
     rows = [(i, p.read_bytes()) for i, p in enumerate(images)]
     # One image per partition: local[2] decodes the two at once.
@@ -73,12 +74,11 @@ def _image_child(case: str, folder: str) -> dict:
 WIDE_ROWS, WIDE_ELEMENTS = 180, 3_000_000  # 180 rows of 12 MB: 2.1 GB in all
 
 
-def _wide_rows_child(folder: str) -> dict:
+def _wide_rows_child(spark, folder: str) -> dict:
     """180 rows of 12 MB into a dynamic-length input, on a 1 GB heap: the byte cap runs each
     row alone, where they once made one 2 GB batch that killed the JVM."""
     import spark_onnx
 
-    spark = _session("1g")
     spark_onnx.register(spark, "row_sums", str(Path(folder) / "row_sums.onnx"))
     sums = spark.sql(
         f"SELECT id, onnx_predict('row_sums', array_repeat(CAST(1 + id % 2 AS FLOAT), "
@@ -126,14 +126,20 @@ def _huge_row_child(folder: str, scorer: str) -> dict:
     }
 
 
-def _child(case: str, folder: str) -> None:
-    if case == "wide_rows":
-        result = _wide_rows_child(folder)
-    elif case.startswith("huge_row_"):
-        result = _huge_row_child(folder, case.removeprefix("huge_row_"))
-    else:
-        result = _image_child(case, folder)
-    print(json.dumps(result))
+def _child(cases: str, folder: str) -> None:
+    """Each case in turn; the 400 MB row's in a JVM of its own (it measures the JVM's peak)."""
+    if cases.startswith("huge_row_"):
+        print(
+            json.dumps({"case": cases, **_huge_row_child(folder, cases.removeprefix("huge_row_"))})
+        )
+        return
+    spark = _session("1g")
+    for case in cases.split(","):
+        if case == "wide_rows":
+            result = _wide_rows_child(spark, folder)
+        else:
+            result = _image_child(spark, case, folder)
+        print(json.dumps({"case": case, **result}), flush=True)
 
 
 # ---- The tests ----
@@ -146,19 +152,30 @@ def _png16(path: Path, width: int, height: int) -> None:
     Image.frombuffer("I;16", (width, height), data.tobytes(), "raw", "I;16", 0, 1).save(path)
 
 
-def _run_child(case: str, folder: Path) -> dict:
+def _run_child(cases: list[str], folder: Path) -> dict[str, dict | str]:
+    """Each case's result, or why the child gave none for it (the end of its stderr)."""
     path = [str(HERE.parent / "python"), *filter(None, [os.environ.get("PYTHONPATH")])]
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(path))
     done = subprocess.run(
-        [sys.executable, str(Path(__file__).resolve()), case, str(folder)],
+        [sys.executable, str(Path(__file__).resolve()), ",".join(cases), str(folder)],
         check=False,
         capture_output=True,
         text=True,
         timeout=600,
         env=env,
     )
-    assert done.returncode == 0, done.stderr[-3000:]
-    result = json.loads(done.stdout.strip().splitlines()[-1])
+    results = {}
+    for line in done.stdout.splitlines():
+        if line.startswith('{"case": '):
+            result = json.loads(line)
+            results[result.pop("case")] = result
+    missing = f"no result: the child exited {done.returncode}\n{done.stderr[-3000:]}"
+    return {case: results.get(case, missing) for case in cases}
+
+
+def _result(results: dict[str, dict | str], case: str) -> dict:
+    result = results[case]
+    assert isinstance(result, dict), f"{case}: {result}"
     for outcome in result.values():
         if isinstance(outcome, dict) and "message" in outcome:
             assert not RAW_JVM_ERROR.search(outcome["message"]), outcome
@@ -166,18 +183,20 @@ def _run_child(case: str, folder: Path) -> dict:
 
 
 @pytest.fixture(scope="module")
-def pngs(tmp_path_factory) -> Path:
-    folder = tmp_path_factory.mktemp("png16")
+def small_heap(tmp_path_factory) -> dict[str, dict | str]:
+    """The 1 GB heap cases, in one child JVM: the PNGs, then the rows of 12 MB."""
+    folder = tmp_path_factory.mktemp("small_heap")
     for i in range(2):
         # 49M pixels: under the default 50M-pixel limit, ~440 MB each to decode.
         _png16(folder / f"huge_{i}.png", 7000, 7000)
         # 16M pixels, ~145 MB each: both fit a 1 GB heap's budget only one at a time.
         _png16(folder / f"large_{i}.png", 4000, 4000)
-    return folder
+    model_factory.row_sums(folder)
+    return _run_child(["huge", "large", "wide_rows"], folder)
 
 
-def test_two_16bit_7000x7000_pngs_at_once_are_refused_and_the_jvm_lives(pngs):
-    result = _run_child("huge", pngs)
+def test_two_16bit_7000x7000_pngs_at_once_are_refused_and_the_jvm_lives(small_heap):
+    result = _result(small_heap, "huge")
     assert result["heap"] <= 1100 << 20
     assert result["try"] == {"ok": [True, True]}, result
     assert result["strict"]["condition"] == "ONNX_INVALID_IMAGE", result
@@ -185,8 +204,8 @@ def test_two_16bit_7000x7000_pngs_at_once_are_refused_and_the_jvm_lives(pngs):
     assert result["alive"] == {"ok": 10}
 
 
-def test_two_16bit_4000x4000_pngs_wait_for_the_budget_and_decode(pngs):
-    result = _run_child("large", pngs)
+def test_two_16bit_4000x4000_pngs_wait_for_the_budget_and_decode(small_heap):
+    result = _result(small_heap, "large")
     assert result["try"] == {"ok": [False, False]}, result
     assert result["strict"] == {"ok": 2}, result
     assert result["alive"] == {"ok": 10}
@@ -202,8 +221,8 @@ def row_sums(tmp_path_factory) -> Path:
     return folder
 
 
-def test_180_rows_of_12mb_run_within_a_1gb_heap(row_sums):
-    result = _run_child("wide_rows", row_sums)
+def test_180_rows_of_12mb_run_within_a_1gb_heap(small_heap):
+    result = _result(small_heap, "wide_rows")
     assert result["heap"] <= 1100 << 20
     expected = [[i, float(WIDE_ELEMENTS * (1 + i % 2))] for i in range(WIDE_ROWS)]
     assert result["sums"] == {"ok": expected}
@@ -211,8 +230,8 @@ def test_180_rows_of_12mb_run_within_a_1gb_heap(row_sums):
 
 
 def test_one_400mb_row_costs_at_most_about_twice_its_size(row_sums):
-    spark_alone = _run_child("huge_row_spark", row_sums)
-    scored = _run_child("huge_row_onnx", row_sums)
+    spark_alone = _result(_run_child(["huge_row_spark"], row_sums), "huge_row_spark")
+    scored = _result(_run_child(["huge_row_onnx"], row_sums), "huge_row_onnx")
     assert spark_alone["total"] == scored["total"] == float(HUGE_ELEMENTS)
     row_bytes = HUGE_ELEMENTS * 4
     # Spark itself takes ~2.4x the row to make and read it (measured: 957 MB); scoring adds at
