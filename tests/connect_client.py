@@ -2,7 +2,13 @@
 starts a local Spark Connect server with spark-onnx and a model registered by configuration,
 scores rows read from a parquet file (a real scan, not a local relation the client sends)
 through SQL, the DataFrame function and a model registered from the client, and prints the
-results, the physical plan and the server's ONNX Runtime run counts as JSON."""
+results, the physical plan and the server's ONNX Runtime run counts as JSON. Then, on the same
+server (one start-up for test_connect.py's two tests), a text model registered from the client
+(its path and tokenizer as settings, under the server's allowed root) embeds and tokenizes
+texts in SQL and with the DataFrame functions.
+
+    python connect_client.py models/digits.onnx rows.json WORK_DIR models/testing/text texts.json
+"""
 
 from __future__ import annotations
 
@@ -14,7 +20,7 @@ from pyspark.errors import AnalysisException, PySparkException
 from pyspark.sql import SparkSession
 
 import spark_onnx
-from spark_onnx.functions import onnx_predict
+from spark_onnx.functions import onnx_predict, onnx_tokenize
 
 
 def session_runs(spark: SparkSession) -> int:
@@ -47,7 +53,31 @@ def register_and_describe(spark: SparkSession, path: str) -> None:
         spark_onnx.unregister(spark, "hostile")
 
 
-def main(model_path: str, rows_path: str, work_dir: str) -> None:
+def text_model(spark: SparkSession, folder: str, texts_path: str) -> dict:
+    """A text model registered from the client: embeddings by SQL and function, token ids."""
+    spark_onnx.register(
+        spark,
+        "tiny",
+        f"{folder}/tiny_encoder.onnx",
+        tokenizer=f"{folder}/wordpiece.tokenizer.json",
+        pooling="mean",
+        normalize=True,
+    )
+    with open(texts_path) as f:
+        texts = json.load(f)
+    frame = spark.createDataFrame(list(enumerate(texts)), "id INT, text STRING")
+    frame.createOrReplaceTempView("texts")
+    sql = spark.sql("SELECT id, onnx_predict('tiny', text) AS v FROM texts ORDER BY id").collect()
+    function = frame.select("id", onnx_predict("tiny", "text").alias("v")).orderBy("id").collect()
+    tokens = frame.select("id", onnx_tokenize("tiny", "text").input_ids.alias("ids"))
+    return {
+        "sql": [list(r.v) for r in sql],
+        "function": [list(r.v) for r in function],
+        "ids": [list(r.ids) for r in tokens.orderBy("id").collect()],
+    }
+
+
+def main(model_path: str, rows_path: str, work_dir: str, text_folder: str, texts: str) -> None:
     builder = (
         SparkSession.builder.remote("local[2]")
         .config("spark.ui.enabled", "false")
@@ -109,24 +139,22 @@ def main(model_path: str, rows_path: str, work_dir: str) -> None:
             ),
         }.items()
     }
-    print(
-        json.dumps(
-            {
-                "sql": by_sql,
-                "function": by_function,
-                "registered": by_register,
-                "runs": {"sql": sql_runs, "function": function_runs, "registered": register_runs},
-                "plan": plan,
-                "analysis": analysis,
-                "names": list(spark_onnx.registered(spark)),
-                "input_shape": list(spark_onnx.describe(spark, "digits").inputs[0].shape),
-                "error": error,
-                "security": security,
-            }
-        )
-    )
+    result = {
+        "sql": by_sql,
+        "function": by_function,
+        "registered": by_register,
+        "runs": {"sql": sql_runs, "function": function_runs, "registered": register_runs},
+        "plan": plan,
+        "analysis": analysis,
+        "names": list(spark_onnx.registered(spark)),
+        "input_shape": list(spark_onnx.describe(spark, "digits").inputs[0].shape),
+        "error": error,
+        "security": security,
+    }
+    result["text"] = text_model(spark, text_folder, texts)
+    print(json.dumps(result))
     spark.stop()
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], sys.argv[2], sys.argv[3])
+    main(*sys.argv[1:6])

@@ -6,26 +6,16 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from build_text_test_models import PARITY_TEXTS  # models/, on the path by conftest
 from pyspark.sql import functions as F
-from text_reference import embed, tokenizer
+from text_reference import SENTENCES, TEXT, embed, tokenizer
 
 import spark_onnx
 from conftest import MODELS
 from spark_onnx import errors, zoo
 from spark_onnx.functions import onnx_predict, onnx_tokenize
 
-TEXT = MODELS / "testing" / "text"
 ZOO = MODELS / "zoo"
 MINILM_TOKENIZER = ZOO / "all_minilm_l6_v2.tokenizer.json"
-
-SENTENCES = PARITY_TEXTS + [
-    "A man is playing a guitar on stage.",
-    "Someone performs music with a stringed instrument.",
-    "The stock market fell sharply on Monday.",
-    "How do I reset my password?",
-    "Le chat dort sur le canapé.",
-]
 
 CASES = [
     (TEXT / "wordpiece.tokenizer.json", 512),
@@ -144,36 +134,6 @@ def test_null_text_is_null_and_a_wrong_column_is_a_typed_error(spark):
     assert caught.value.getCondition() == "ONNX_TEXT_INPUT_TYPE_MISMATCH"
     with pytest.raises(TypeError, match="tokenizer"):
         spark_onnx.register(spark, "no_tokenizer", TEXT / "tiny_encoder.onnx", pooling="mean")
-
-
-def test_text_model_on_spark_connect(tmp_path):
-    import json
-    import os
-    import subprocess
-    import sys
-    from pathlib import Path
-
-    here = Path(__file__).resolve().parent
-    texts_path = tmp_path / "texts.json"
-    texts_path.write_text(json.dumps(SENTENCES))
-    path = [str(here), *filter(None, [os.environ.get("PYTHONPATH")])]
-    done = subprocess.run(
-        [sys.executable, str(here / "connect_text_client.py"), str(TEXT), str(texts_path)],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env=dict(os.environ, PYTHONPATH=os.pathsep.join(path)),
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    result = json.loads(done.stdout.strip().splitlines()[-1])
-    words = TEXT / "wordpiece.tokenizer.json"
-    want = embed(TEXT / "tiny_encoder.onnx", words, SENTENCES, normalize=True)
-    for way in ("sql", "function"):
-        for got, expected in zip(result[way], want, strict=True):
-            np.testing.assert_allclose(np.array(got), expected, rtol=1e-5, atol=1e-5)
-    reference = tokenizer(words, 512)
-    assert result["ids"] == [reference.encode(t).ids for t in SENTENCES]
 
 
 def test_text_embedder_feeds_logistic_regression_and_round_trips(spark, tmp_path):

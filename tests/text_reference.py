@@ -7,7 +7,19 @@ from pathlib import Path
 
 import numpy as np
 import onnxruntime as ort
+from build_text_test_models import PARITY_TEXTS  # models/, on the path by conftest
 from tokenizers import Tokenizer
+
+# The tests' toy text models and tokenizers (models/build_text_test_models.py).
+TEXT = Path(__file__).resolve().parents[1] / "models" / "testing" / "text"
+
+SENTENCES = PARITY_TEXTS + [
+    "A man is playing a guitar on stage.",
+    "Someone performs music with a stringed instrument.",
+    "The stock market fell sharply on Monday.",
+    "How do I reset my password?",
+    "Le chat dort sur le canapé.",
+]
 
 
 def tokenizer(path: str | Path, max_length: int) -> Tokenizer:
