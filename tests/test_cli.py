@@ -1,4 +1,5 @@
-"""Every `spark-onnx` command, run as a subprocess the way a user runs it."""
+"""Every `spark-onnx` command, run as a subprocess the way a user runs it (the table of bad
+arguments after its first case in this process: each case is checked before Spark, in a second)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,9 @@ import pandas as pd
 from PIL import Image
 from skimage import data as photos
 
+import spark_onnx
 from conftest import DIGITS, ROOT
+from spark_onnx.cli import main as cli_main
 
 
 def run_cli(*args: str, timeout: int = 300) -> subprocess.CompletedProcess:
@@ -181,30 +184,41 @@ BAD_ARGUMENTS = [
 ]
 
 
-def test_bad_arguments_fail_fast_with_one_line(tmp_path, digits_test):
+def test_bad_arguments_fail_fast_with_one_line(tmp_path, digits_test, monkeypatch, capsys):
     digits_csv(tmp_path / "in.csv", digits_test[0][:20])
     (tmp_path / "three.txt").write_text("a\nb\nc\n")
-    for extra, message in BAD_ARGUMENTS:
+    monkeypatch.chdir(tmp_path)
+
+    def spark_starts(*args, **kwargs):
+        raise AssertionError("Spark started before the arguments were checked")
+
+    # In this process (a second apiece saved) every check must come before Spark starts.
+    monkeypatch.setattr(spark_onnx, "session", spark_starts)
+    for number, (extra, message) in enumerate(BAD_ARGUMENTS):
         args = {"--model": str(DIGITS), "--input": "in.csv", "--output": "out"}
         pairs = [extra[i : i + 2] for i in range(0, len(extra), 2)]
         args.update({k: v for k, v in pairs if k in args})
-        command = [x for kv in args.items() for x in kv]
+        command = ["predict", *[x for kv in args.items() for x in kv]]
         command += [x for k, v in pairs if k not in args for x in (k, v)]
-        done = subprocess.run(
-            [sys.executable, "-m", "spark_onnx.cli", "predict", *command],
-            capture_output=True,
-            text=True,
-            timeout=120,  # catches a hang only
-            cwd=tmp_path,
-            check=False,
-        )
-        assert done.returncode == 2, (extra, done.stderr)
-        lines = done.stderr.strip().splitlines()
+        if number == 0:
+            # The first as a user meets it: a process of its own. Before Spark: predict prints
+            # "Spark started in ..." on stderr as soon as it has started, so a single line proves
+            # the check came first (about 1 s, against 10-20 s for Spark alone).
+            done = subprocess.run(
+                [sys.executable, "-m", "spark_onnx.cli", *command],
+                capture_output=True,
+                text=True,
+                timeout=120,  # catches a hang only
+                cwd=tmp_path,
+                check=False,
+            )
+            status, stderr = done.returncode, done.stderr
+        else:
+            status, stderr = cli_main(command), capsys.readouterr().err
+        assert status == 2, (extra, stderr)
+        lines = stderr.strip().splitlines()
         assert len(lines) == 1 and lines[0].startswith("spark-onnx predict: "), (extra, lines)
         assert message in lines[0], (extra, lines[0])
-        # Before Spark: predict prints "Spark started in ..." on stderr as soon as it has
-        # started, so a single line proves the check came first (about 1 s on a quiet machine,
-        # 2-3 s where the model's signature is read, against 10-20 s for Spark alone).
         assert not (tmp_path / "out").exists()
         assert (tmp_path / "in.csv").exists()
 
