@@ -182,12 +182,18 @@ def test_pipeline_with_vector_assembler_and_cross_validator(spark, digits_frame,
         outputCols=["features"],
         vectorOutput=True,
     )
-    head = LogisticRegression(maxIter=20)
+    head = LogisticRegression(maxIter=10)
     pipeline = Pipeline(stages=[assembler, scorer, head])
     grid = ParamGridBuilder().addGrid(head.regParam, [0.0, 0.1]).build()
     evaluator = MulticlassClassificationEvaluator(metricName="accuracy")
+    # Two models fitted at once: a fit is many small Spark jobs, each mostly waiting.
     search = CrossValidator(
-        estimator=pipeline, estimatorParamMaps=grid, evaluator=evaluator, numFolds=2, seed=1
+        estimator=pipeline,
+        estimatorParamMaps=grid,
+        evaluator=evaluator,
+        numFolds=2,
+        seed=1,
+        parallelism=2,
     )
     model = search.fit(data).bestModel
     predictions = model.transform(data)
