@@ -15,6 +15,7 @@ from pathlib import Path
 import pyspark
 
 import spark_onnx
+from conftest import TEST_JVM_OPTIONS
 
 ROOT = Path(__file__).resolve().parents[1]
 HERE = ROOT / "tests"
@@ -77,7 +78,13 @@ def submit_command(master: str, *app: str, conf: dict[str, str] | None = None) -
     """spark-submit of an application with spark-onnx's jars and extension (docs/cluster.md)."""
     command = [str(SPARK_HOME / "bin" / "spark-submit"), "--master", master]
     command += ["--jars", ",".join(spark_onnx.bundled_jars())]
-    settings = {"spark.sql.extensions": EXTENSION, "spark.ui.enabled": "false", **(conf or {})}
+    settings = {
+        "spark.sql.extensions": EXTENSION,
+        "spark.ui.enabled": "false",
+        # The tests' executor JVMs as their drivers (conftest.py): C1 only, not worth C2's work.
+        "spark.executor.extraJavaOptions": TEST_JVM_OPTIONS,
+        **(conf or {}),
+    }
     for key, value in settings.items():
         command += ["--conf", f"{key}={value}"]
     return command + list(app)

@@ -39,7 +39,7 @@ from PIL import Image
 from skimage import data as photos
 
 import spark_onnx
-from conftest import DIGITS
+from conftest import DIGITS, TEST_JVM_OPTIONS
 
 ROWS = 1_000_000
 APP = str(HERE / "deploy_score_app.py")
@@ -223,6 +223,7 @@ def output_lines(stdout: str) -> list[str]:
 def test_jdbc_server_on_the_cluster(cluster, photo_folder, digits_test, tmp_path):
     run_dir, port = tmp_path / "sql-server", free_port()
     args = ["--port", str(port), "--master", cluster["master"], "--run-dir", str(run_dir)]
+    args += ["--conf", f"spark.executor.extraJavaOptions={TEST_JVM_OPTIONS}"]
     _, took = script("sql-server", "up", *args)
     print(f"\nbin/sql-server up on the cluster: {took:.1f}s")
     try:
