@@ -44,6 +44,7 @@ SESSION = [
     "spark.onnx.batchMaxBytes",
     "spark.onnx.intraOpThreads",
     "spark.onnx.image.maxPixels",
+    "spark.onnx.columnarInput",
 ]
 
 
