@@ -75,15 +75,16 @@ def main(argv: list[str] | None = None) -> int:
     stats = spark.sql("SELECT onnx_runtime_stats() AS s").first().s
     spark.stop()
 
-    # Medians of windows, not single samples: GC and arenas make any one reading noisy, while
-    # a leak shows as the late window sitting above the early one.
-    def median(window: list[dict]) -> dict:
-        ordered = sorted(window, key=lambda s: s["native"])
-        return ordered[len(ordered) // 2]
+    # The floor of each window, not single samples nor medians: one query's buffers and arenas
+    # (freed by a later GC) make consecutive readings swing by ~300 MB, often query by query, so
+    # a window's median lands on either level. What a leak raises is what stays: the lowest
+    # reading of the late window against that of the early one.
+    def floor(window: list[dict]) -> dict:
+        return min(window, key=lambda s: s["native"])
 
     settled = samples[max(1, len(samples) // 5) :] or samples
     quarter = max(1, len(settled) // 4)
-    warm, end = median(settled[:quarter]), median(settled[-quarter:])
+    warm, end = floor(settled[:quarter]), floor(settled[-quarter:])
     growth = (end["native"] - warm["native"]) / warm["native"]
     result = {
         "minutes": args.minutes,
