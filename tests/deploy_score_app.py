@@ -78,17 +78,25 @@ def images(spark: SparkSession, folder: str) -> dict:
 
 
 def announce_running_tasks(spark: SparkSession) -> None:
-    """Prints RUNNING once a stage has tasks running and none finished yet."""
+    """Prints RUNNING once a stage has tasks running and others still waiting for a core: then
+    every executor (one core each) is running one. On warm executors a task takes a fraction of
+    a second, and the status tracker is updated every 100 ms or so, so "none finished yet" could
+    pass unseen; tasks still waiting last most of the stage."""
     tracker = spark.sparkContext.statusTracker()
 
     def watch() -> None:
         while True:
             for stage in tracker.getActiveStageIds():
                 info = tracker.getStageInfo(stage)
-                if info and info.numActiveTasks > 0 and info.numCompletedTasks == 0:
+                if info is None or info.numActiveTasks == 0:
+                    continue
+                if (
+                    info.numActiveTasks + info.numCompletedTasks + info.numFailedTasks
+                    < info.numTasks
+                ):
                     print("RUNNING", flush=True)
                     return
-            time.sleep(0.05)
+            time.sleep(0.02)
 
     threading.Thread(target=watch, daemon=True).start()
 
