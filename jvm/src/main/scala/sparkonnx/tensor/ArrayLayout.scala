@@ -22,6 +22,8 @@ private[tensor] final class ArrayLayout(
   private val (leaf, levels) = TypeMapping.leafAndDepth(columnType)
   private val elementSize = context.spec.elementType.byteSize
   private val bulkCopy = TypeMapping.sameLayout(leaf, context.spec.elementType)
+  // Chosen once: the block copy out of a column vector for this leaf type, if it has one.
+  private val columnarCopy = if (bulkCopy) ArrayLayout.columnarCopy(leaf) else None
   private val mayHoldNulls = leafMayBeNull(columnType)
 
   override def depth: Int = levels
@@ -82,8 +84,8 @@ private[tensor] final class ArrayLayout(
             unsafe.getBaseOffset + UnsafeArrayData.calculateHeaderPortionInBytes(n),
             n * elementSize
           )
-        case columnar: ColumnarArray if bulkCopy =>
-          ArrayLayout.copyColumnar(columnar, leaf, n, direct)
+        case columnar: ColumnarArray if columnarCopy.isDefined =>
+          columnarCopy.get.copy(columnar, n, direct)
         case _ =>
           while (i < n) { writer.write(array, i, buffer); i += 1 }
       }
@@ -143,21 +145,30 @@ private[tensor] final class RaggedArray(val level: Int)
 
 private object ArrayLayout {
 
+  /** Copies `n` elements of a column vector's slice into the buffer at its position. */
+  trait ColumnarCopy extends Serializable {
+    def copy(array: ColumnarArray, n: Int, direct: DirectBuffer): Unit
+  }
+
   /**
-   * Copies a column vector's slice (a row of a Parquet or ORC column read by the columnar input
-   * path) whose elements the tensor stores as Spark does: one bulk read out of the vector, one
-   * block copy into the buffer. `leaf` is one of [[TypeMapping.sameLayout]]'s Spark types.
+   * The block copy for a row of a Parquet or ORC column read by the columnar input path, whose
+   * `leaf` elements the tensor stores as Spark does: one bulk read out of the vector, one block
+   * copy into the buffer. None for other leaves, which are written element by element.
    */
-  def copyColumnar(array: ColumnarArray, leaf: DataType, n: Int, direct: DirectBuffer): Unit =
-    leaf match {
-      case FloatType => direct.copyFrom(array.toFloatArray, Platform.FLOAT_ARRAY_OFFSET, n * 4)
-      case DoubleType => direct.copyFrom(array.toDoubleArray, Platform.DOUBLE_ARRAY_OFFSET, n * 8)
-      case LongType => direct.copyFrom(array.toLongArray, Platform.LONG_ARRAY_OFFSET, n * 8)
-      case IntegerType => direct.copyFrom(array.toIntArray, Platform.INT_ARRAY_OFFSET, n * 4)
-      case ShortType => direct.copyFrom(array.toShortArray, Platform.SHORT_ARRAY_OFFSET, n * 2)
-      case ByteType => direct.copyFrom(array.toByteArray, Platform.BYTE_ARRAY_OFFSET, n)
-      case other => throw new IllegalStateException(s"no block copy of $other elements")
-    }
+  def columnarCopy(leaf: DataType): Option[ColumnarCopy] = leaf match {
+    case FloatType =>
+      Some((a, n, d) => d.copyFrom(a.toFloatArray, Platform.FLOAT_ARRAY_OFFSET, n * 4))
+    case DoubleType =>
+      Some((a, n, d) => d.copyFrom(a.toDoubleArray, Platform.DOUBLE_ARRAY_OFFSET, n * 8))
+    case LongType =>
+      Some((a, n, d) => d.copyFrom(a.toLongArray, Platform.LONG_ARRAY_OFFSET, n * 8))
+    case IntegerType =>
+      Some((a, n, d) => d.copyFrom(a.toIntArray, Platform.INT_ARRAY_OFFSET, n * 4))
+    case ShortType =>
+      Some((a, n, d) => d.copyFrom(a.toShortArray, Platform.SHORT_ARRAY_OFFSET, n * 2))
+    case ByteType => Some((a, n, d) => d.copyFrom(a.toByteArray, Platform.BYTE_ARRAY_OFFSET, n))
+    case _ => None
+  }
 
   /**
    * Whether any of the `n` elements is null. Columns read from Parquet or Arrow are declared
