@@ -52,21 +52,46 @@ private[execution] final class OnnxBatchIterator(
     val project: InternalRow => InternalRow =
       if (kept.length == childOutput.length) identity
       else UnsafeProjection.create(kept, childOutput)
-    if (capacity == 1) project else row => project(row).copy()
+    if (kept.isEmpty) _ => InternalRow.empty // nothing passes on: no copy per row
+    else if (capacity == 1) project
+    else row => project(row).copy()
   }
-  // Inputs are read from the child's row as it arrives, by one generated projection per call
+  // An argument that is a column of the child is read from the child's row in place, by an
+  // accessor per argument: the generated projection below copies every array, struct and string
+  // it returns (a row's whole tensor, twice for a column batch's row, whose vector could otherwise
+  // be copied into the tensor in one block). The scorer encodes a row's values as it is appended,
+  // before the child moves on, so nothing holds them after. None for other arguments.
+  private val columnInputs: Array[Array[Option[(SpecializedGetters, Int) => Any]]] =
+    calls.map { call =>
+      call.children.zipWithIndex.map {
+        case (column: Attribute, a) if !call.binding.isConstant(a) =>
+          val ordinal = childOutput.indexWhere(_.exprId == column.exprId)
+          if (ordinal < 0) None
+          else {
+            val read = InternalRow.getAccessor(column.dataType, nullable = true)
+            Some((row: SpecializedGetters, _: Int) => read(row, ordinal))
+          }
+        case _ => None
+      }.toArray
+    }.toArray
+  // Other inputs are read from the child's row as it arrives, by one generated projection per call
   // (interpreted evaluation of an argument such as array_repeat or transform boxes every element);
-  // constants are encoded once by the scorer, so the projection skips them. Rescoring reads the
-  // kept copy.
-  private val inputs: Array[MutableProjection] = calls.map { call =>
+  // constants and columns read in place are left out of it. Rescoring reads the kept copy.
+  private val inputs: Array[MutableProjection] = calls.zipWithIndex.map { case (call, c) =>
     val arguments = call.children.zipWithIndex.map { case (argument, a) =>
-      if (call.binding.isConstant(a)) Literal(null, argument.dataType) else argument
+      if (call.binding.isConstant(a) || columnInputs(c)(a).isDefined) {
+        Literal(null, argument.dataType)
+      } else argument
     }
     val projection = MutableProjection.create(arguments, childOutput)
     projection.initialize(Option(TaskContext.get()).map(_.partitionId()).getOrElse(0))
     projection
   }.toArray
   private val argumentTypes = calls.map(_.children.map(_.dataType).toArray).toArray
+  // Whether a call has an argument for its projection (neither a constant nor read in place).
+  private val projectsAny: Array[Boolean] = calls.zipWithIndex.map { case (call, c) =>
+    call.children.indices.exists(a => !call.binding.isConstant(a) && columnInputs(c)(a).isEmpty)
+  }.toArray
   private lazy val keptInputs: Array[Array[Expression]] =
     calls.map(_.children.map(BindReferences.bindReference(_, kept)).toArray).toArray
 
@@ -131,11 +156,13 @@ private[execution] final class OnnxBatchIterator(
     val values = argValues(c)
     val constant = constants(c)
     val types = argumentTypes(c)
-    val projected = arguments(row)
+    val inPlace = columnInputs(c)
+    val projected = if (projectsAny(c)) arguments(row) else null
     var a = 0
     while (a < values.length) {
       values(a) =
         if (calls(c).binding.isConstant(a)) constant(a)
+        else if (inPlace(a).isDefined) inPlace(a).get(row, a)
         else if (projected.isNullAt(a)) null
         else projected.get(a, types(a))
       if (values(a) == null) return
