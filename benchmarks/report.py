@@ -161,15 +161,10 @@ def scale_targets(result: dict | None) -> list[dict]:
         fit = case["b_fit"]
         marginal = ratio(fit["marginal_rows_per_second"], case["a_rows_per_second"])
         found.append(judged(f"scale {name}", "marginal b/a", marginal, ">=", SCALE_MARGINAL))
-        found.append(
-            judged(
-                f"scale {name}",
-                "fixed s per query",
-                fit["fixed_seconds"],
-                "<=",
-                SCALE_FIXED_SECONDS,
-            )
-        )
+        # The larger of the fit's intercept and a whole query over the 1,000-row file: on a noisy
+        # machine the intercept can come out near zero or negative, which must not pass.
+        fixed = max(fit["fixed_seconds"], case["fixed_query_seconds"])
+        found.append(judged(f"scale {name}", "fixed s per query", fixed, "<=", SCALE_FIXED_SECONDS))
     return found
 
 

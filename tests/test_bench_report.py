@@ -115,6 +115,16 @@ def test_targets_judge_spark_onnx_against_synapseml_and_scale():
     assert targets[("scale mlp", "fixed s per query")]["status"] == "met"
 
 
+def test_a_negative_fixed_cost_from_a_noisy_fit_does_not_meet_the_target():
+    noisy = scale()
+    noisy["cases"]["mlp"]["b_fit"] = {"marginal_rows_per_second": 1e6, "fixed_seconds": -0.17}
+    noisy["cases"]["mlp"]["fixed_query_seconds"] = 0.367
+    targets = {(t["scenario"], t["ratio"]): t for t in report.evaluate({"scale": noisy})}
+    fixed = targets[("scale mlp", "fixed s per query")]
+    assert fixed["value"] == pytest.approx(0.367)
+    assert fixed["status"] == "missed"
+
+
 def test_best_python_target_takes_the_fastest_python_contender():
     images = scenario("images", a=100.0, b_df=130.0, c=90.0, d=100.0)
     evaluated = report.evaluate({"images": images})
