@@ -5,6 +5,7 @@ import scala.util.control.NonFatal
 import org.apache.spark.TaskContext
 import org.apache.spark.sql.catalyst.InternalRow
 import org.apache.spark.sql.catalyst.expressions._
+import org.apache.spark.sql.catalyst.expressions.codegen.CodegenFallback
 
 import sparkonnx.model.ModelBytesSource
 import sparkonnx.sql.functions.OnnxPredict
@@ -57,29 +58,35 @@ private[execution] final class OnnxBatchIterator(
     else row => project(row).copy()
   }
   // An argument that is a column of the child is read from the child's row in place, by an
-  // accessor per argument: the generated projection below copies every array, struct and string
-  // it returns (a row's whole tensor, twice for a column batch's row, whose vector could otherwise
-  // be copied into the tensor in one block). The scorer encodes a row's values as it is appended,
-  // before the child moves on, so nothing holds them after. None for other arguments.
-  private val columnInputs: Array[Array[Option[(SpecializedGetters, Int) => Any]]] =
+  // accessor: the generated projection below copies every array, struct and string it returns (a
+  // row's whole tensor, twice for a column batch's row, whose vector could otherwise be copied into
+  // the tensor in one block). A deterministic argument that has no generated code of its own (an
+  // image decoded into a tensor) is evaluated directly: the projection would only call the same
+  // `eval` and copy its fresh result. The scorer encodes a row's values as it is appended, before
+  // the child moves on, so nothing holds them after. None for other arguments.
+  private val inPlaceInputs: Array[Array[Option[InternalRow => Any]]] =
     calls.map { call =>
       call.children.zipWithIndex.map {
-        case (column: Attribute, a) if !call.binding.isConstant(a) =>
+        case (_, a) if call.binding.isConstant(a) => None
+        case (column: Attribute, _) =>
           val ordinal = childOutput.indexWhere(_.exprId == column.exprId)
           if (ordinal < 0) None
           else {
             val read = InternalRow.getAccessor(column.dataType, nullable = true)
-            Some((row: SpecializedGetters, _: Int) => read(row, ordinal))
+            Some((row: InternalRow) => read(row, ordinal))
           }
+        case (argument: CodegenFallback, _) if argument.deterministic =>
+          val bound = BindReferences.bindReference(argument: Expression, childOutput)
+          Some((row: InternalRow) => bound.eval(row))
         case _ => None
       }.toArray
     }.toArray
   // Other inputs are read from the child's row as it arrives, by one generated projection per call
   // (interpreted evaluation of an argument such as array_repeat or transform boxes every element);
-  // constants and columns read in place are left out of it. Rescoring reads the kept copy.
+  // constants and the arguments read in place are left out of it. Rescoring reads the kept copy.
   private val inputs: Array[MutableProjection] = calls.zipWithIndex.map { case (call, c) =>
     val arguments = call.children.zipWithIndex.map { case (argument, a) =>
-      if (call.binding.isConstant(a) || columnInputs(c)(a).isDefined) {
+      if (call.binding.isConstant(a) || inPlaceInputs(c)(a).isDefined) {
         Literal(null, argument.dataType)
       } else argument
     }
@@ -90,7 +97,7 @@ private[execution] final class OnnxBatchIterator(
   private val argumentTypes = calls.map(_.children.map(_.dataType).toArray).toArray
   // Whether a call has an argument for its projection (neither a constant nor read in place).
   private val projectsAny: Array[Boolean] = calls.zipWithIndex.map { case (call, c) =>
-    call.children.indices.exists(a => !call.binding.isConstant(a) && columnInputs(c)(a).isEmpty)
+    call.children.indices.exists(a => !call.binding.isConstant(a) && inPlaceInputs(c)(a).isEmpty)
   }.toArray
   private lazy val keptInputs: Array[Array[Expression]] =
     calls.map(_.children.map(BindReferences.bindReference(_, kept)).toArray).toArray
@@ -156,13 +163,13 @@ private[execution] final class OnnxBatchIterator(
     val values = argValues(c)
     val constant = constants(c)
     val types = argumentTypes(c)
-    val inPlace = columnInputs(c)
+    val inPlace = inPlaceInputs(c)
     val projected = if (projectsAny(c)) arguments(row) else null
     var a = 0
     while (a < values.length) {
       values(a) =
         if (calls(c).binding.isConstant(a)) constant(a)
-        else if (inPlace(a).isDefined) inPlace(a).get(row, a)
+        else if (inPlace(a).isDefined) inPlace(a).get(row)
         else if (projected.isNullAt(a)) null
         else projected.get(a, types(a))
       if (values(a) == null) return
