@@ -22,7 +22,9 @@ sys.path.insert(0, str(MODELS))
 # 66 -> 56 s), and CI's two cores are busy all along. Every Spark driver the tests start, here
 # or in a child process (child sessions, spark-submit, the CLI, the servers), is launched by
 # spark-submit, which reads SPARK_SUBMIT_OPTS; executors of a cluster get it by configuration.
-TEST_JVM_OPTIONS = "-XX:TieredStopAtLevel=1"
+# C1 alone would also shrink the code cache to 48 MB, too small for a long driver full of Spark's
+# generated classes: it keeps the JVM's usual 240 MB (reserved, committed only as used).
+TEST_JVM_OPTIONS = "-XX:TieredStopAtLevel=1 -XX:ReservedCodeCacheSize=240m"
 os.environ.setdefault("SPARK_SUBMIT_OPTS", TEST_JVM_OPTIONS)
 
 
