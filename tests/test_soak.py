@@ -1,9 +1,10 @@
 """The short soak bin/test runs: 20 seconds of continuous scoring (SPARK_ONNX_SOAK_MINUTES
 changes it). It catches a tensor or result left open (ONNX Runtime's own counters, exact) and a
-gross native leak; so short a run is still mostly the JVM's warm-up (JIT code, metaspace, malloc
-arenas: +10-25 % native memory in a first minute, measured on a busy 2-core machine), so its
-growth bound is loose. The slow leaks only a flat line over half an hour shows are the long
-soak's: `bin/soak` (30 minutes, at most 5 % growth after warm-up)."""
+gross native leak; so short a run is still mostly the JVM's warm-up (JIT code, metaspace: native
+memory rises steadily by ~5 % over its 20 s, 340 -> 363 MiB, in three runs on a 2-core machine
+with the heap pre-touched, as soak.py runs it), so its growth bound is loose. The slow leaks only
+a flat line over half an hour shows are the long soak's: `bin/soak` (30 minutes, at most 5 %
+growth after warm-up)."""
 
 from __future__ import annotations
 
@@ -16,8 +17,9 @@ from conftest import DIGITS, ROOT
 
 # 20 s: dozens of queries on a quiet machine; the warm-up query comes before the clock.
 MINUTES = float(os.environ.get("SPARK_ONNX_SOAK_MINUTES", "0.33"))
-# Past ten minutes the JVM has settled: the long soak's bound; before, warm-up dominates.
-MAX_GROWTH = 0.05 if MINUTES >= 10 else 0.5
+# Past ten minutes the JVM has settled: the long soak's bound; before, warm-up dominates: 5x
+# the short run's measured growth.
+MAX_GROWTH = 0.05 if MINUTES >= 10 else 0.25
 
 
 def test_soak_native_memory_stays_flat(tmp_path):
