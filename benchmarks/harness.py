@@ -210,6 +210,26 @@ def cpu_model() -> str:
     return platform.processor() or "unknown"
 
 
+def cpu_times() -> list[int] | None:
+    """The machine's CPU time counters (/proc/stat's first line, in clock ticks: user, nice,
+    system, idle, iowait, irq, softirq, steal, ...); None where there is no /proc."""
+    try:
+        first = Path("/proc/stat").read_text().splitlines()[0].split()
+    except (OSError, IndexError):
+        return None
+    return [int(v) for v in first[1:]] if first and first[0] == "cpu" else None
+
+
+def stolen_percent(before: list[int] | None, after: list[int] | None) -> float | None:
+    """The share of CPU time between two readings that the hypervisor gave to other guests
+    (steal), in percent; None when unknown."""
+    if not before or not after or len(before) < 8 or len(after) < 8:
+        return None
+    # guest and guest_nice (fields 9-10) are already counted in user and nice.
+    total = sum(after[:8]) - sum(before[:8])
+    return round(100.0 * (after[7] - before[7]) / total, 1) if total > 0 else None
+
+
 def memory_gib() -> float | None:
     try:
         for line in Path("/proc/meminfo").read_text().splitlines():

@@ -59,6 +59,49 @@ FORM_VS_PROJECTION = 0.85
 FORM_VS_C = 3.0
 ONNX_EVAL = "OnnxEval in b's plan"
 
+# What keeps each target out of reach when a record misses it (measured causes: benchmarks/README
+# says how). Keyed by (scenario, ratio); a query-shape form's ratio by its suffix, scale's by its
+# ratio. A miss with no known cause says so rather than staying blank.
+WHY_MISSED = {
+    ("mlp", "b/a"): "b pays Spark's fixed cost per query and reads each cached row into a "
+    "tensor; a scores numpy arrays already in memory",
+    ("cnn", "b/a"): "b reads each 600 KB row out of Spark's cache and copies it into a tensor; "
+    "a passes numpy arrays already in memory",
+    ("images", "b/a"): "MobileNetV2 is ~60 % of a photo's time in both; b decodes with the JDK's "
+    "JPEG decoder (libjpeg 6b, no SIMD) and reads every file through Spark, a decodes with PIL's "
+    "libjpeg-turbo from bytes in memory; DCT-scaled decoding needs a source twice the resize "
+    "target (these photos' shorter sides are 240-480 for 256)",
+    ("images", "b/c"): "c runs the same model, which alone is over half of c's time per photo: "
+    "2x c would need b to decode and preprocess in no time",
+    ("images", f"b/{BEST_PYTHON}"): "as b/a: the model is the larger part of both, and PIL "
+    "(libjpeg-turbo) decodes faster than the JDK",
+    ("text", f"b/{BEST_PYTHON}"): "the best Python contender sorts each Arrow batch by length as "
+    "spark-onnx does; both then spend most of their time in the same ONNX Runtime kernels",
+    ("scale", "marginal b/a"): "b reads and decodes the Parquet file (its share of b's task time: "
+    "the profile below); a scores rows already in memory",
+    ("scale", "fixed s per query"): "reading the input column alone (the read rows below) costs "
+    "more than 0.1 s per query: Spark's planning, file listing and task start, which any query "
+    "over a file pays",
+    ("aggregate", "b/b projection"): "the aggregate's or sort's own work over every row, which "
+    "the projection does not do",
+}
+NO_KNOWN_CAUSE = "no known cause: see the scenario's section"
+
+
+def why_missed(t: dict) -> str:
+    """The recorded cause of a missed target; empty for any other status."""
+    if t["status"] != "missed":
+        return ""
+    scenario, ratio_ = t["scenario"], t["ratio"]
+    for key in (
+        (scenario, ratio_),
+        (scenario.split(" ")[0], ratio_),
+        (scenario, " ".join(ratio_.split(" ")[1:])),
+    ):
+        if key in WHY_MISSED:
+            return WHY_MISSED[key]
+    return NO_KNOWN_CAUSE
+
 
 def kind(key: str) -> str:
     """The contender a key belongs to: b_df, b_sql, b_sum ... are all b."""
@@ -211,9 +254,11 @@ def combine(scenarios: dict[str, dict], quick: bool, suite_seconds: float) -> di
 # --- markdown ----------------------------------------------------------------------------------
 
 
-def table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> str:
-    # The first column names things; the others hold figures, so they align right.
-    lines = ["| " + " | ".join(header) + " |", "|---|" + "---:|" * (len(header) - 1)]
+def table(header: tuple[str, ...], rows: list[tuple[str, ...]], text_last: bool = False) -> str:
+    # The first column names things; the others hold figures, so they align right, except a last
+    # column of prose.
+    figures = len(header) - 1 - int(text_last)
+    lines = ["| " + " | ".join(header) + " |", "|---|" + "---:|" * figures + "---|" * text_last]
     return "\n".join(lines + ["| " + " | ".join(row) + " |" for row in rows])
 
 
@@ -496,6 +541,7 @@ def target_rows(targets: list[dict]) -> list[tuple[str, ...]]:
             target_value(t),
             f"{t.get('comparison', '>=')} {t['goal']:g}",
             t["status"],
+            why_missed(t),
         )
         for t in targets
     ]
@@ -585,6 +631,13 @@ def scenario_section(result: dict) -> str:
     return "\n\n".join(parts)
 
 
+def run_rows(report: dict) -> list[tuple[str, ...]]:
+    return [
+        (name, r.get("finished", "–"), fmt(r.get("cpu_stolen_percent"), ".1f"))
+        for name, r in report["scenarios"].items()
+    ]
+
+
 def render_markdown(report: dict, chart: str | None) -> str:
     machine = report["machine"]
     parts = [
@@ -594,7 +647,11 @@ def render_markdown(report: dict, chart: str | None) -> str:
         + f" on {report['generated']}; the suite took {report['suite_seconds']:.0f} s. "
         "See `benchmarks/README.md` for what each contender and column means.",
         "## Targets",
-        table(("target", "value", "goal", "status"), target_rows(report["targets"])),
+        table(
+            ("target", "value", "goal", "status", "why missed"),
+            target_rows(report["targets"]),
+            text_last=True,
+        ),
     ]
     if contender_scenarios(report):
         parts += ["## Throughput", overview(report)]
@@ -608,6 +665,13 @@ def render_markdown(report: dict, chart: str | None) -> str:
         else:
             parts.append(scenario_section(r))
     parts += [
+        "## Runs",
+        (
+            "When each scenario's figures were recorded (a run with `--only` replaces some and "
+            "keeps the others), and the share of the machine's CPU time the host gave to other "
+            "guests meanwhile (steal: a quiet machine has next to none)."
+        ),
+        table(("scenario", "finished (UTC)", "CPU stolen %"), run_rows(report)),
         "## Machine",
         table(("", "value"), [(key, str(value)) for key, value in machine.items()]),
     ]

@@ -24,7 +24,7 @@ REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))  # `python benchmarks/run.py` puts benchmarks/ first instead
 
-from benchmarks import report
+from benchmarks import harness, report
 from benchmarks.scenarios import ALL, NAMES
 
 RESULTS = REPO / "benchmarks" / "results"
@@ -84,11 +84,16 @@ def common_options(args: argparse.Namespace) -> list[str]:
 def run_scenario(name: str, args: argparse.Namespace, tmp: Path) -> dict | None:
     out = tmp / f"{name}.json"
     command = [sys.executable, "-m", f"benchmarks.scenarios.{name}", "--json", str(out)]
+    before = harness.cpu_times()
     done = subprocess.run(command + common_options(args), cwd=REPO, env=child_env(), check=False)
     if done.returncode != 0 or not out.exists():
         print(f"[{name}] FAILED (exit {done.returncode})", flush=True)
         return None
-    return json.loads(out.read_text())
+    result = json.loads(out.read_text())
+    # How quiet the machine was: a share of CPU time the hypervisor gave to other guests slows
+    # every contender, so rates from runs with much of it are not comparable.
+    result["cpu_stolen_percent"] = harness.stolen_percent(before, harness.cpu_times())
+    return result
 
 
 def run_shared(names: list[str], args: argparse.Namespace, tmp: Path) -> dict[str, dict | None]:

@@ -178,3 +178,24 @@ def test_markdown_shows_synapseml_beside_spark_onnx_and_the_scale_tables(tmp_pat
 )
 def test_profile_puts_a_sample_in_its_innermost_meaningful_frame(frames, expected):
     assert profile.category(frames) == profile.CATEGORIES[expected][0]
+
+
+def test_a_missed_target_carries_its_cause_and_a_met_one_none(tmp_path):
+    scenarios = {
+        "images": scenario("images", a=100.0, b_df=90.0, c=80.0),
+        "mlp": scenario("mlp", a=1000.0, b_df=900.0, c=100.0),
+        "scale": scale(),
+    }
+    scenarios["images"]["cpu_stolen_percent"] = 1.5
+    targets = {(t["scenario"], t["ratio"]): t for t in report.evaluate(scenarios)}
+    assert "libjpeg" in report.why_missed(targets[("images", "b/a")])
+    assert report.why_missed(targets[("mlp", "b/a")]) == ""  # met
+    assert "Parquet" in report.why_missed(targets[("scale mlp", "marginal b/a")])
+    unexplained = {**targets[("mlp", "b/c")], "status": "missed"}
+    assert report.why_missed(unexplained) == report.NO_KNOWN_CAUSE
+    full = report.combine(scenarios, quick=True, suite_seconds=1.0)
+    report.write(tmp_path, full)
+    text = (tmp_path / "results.md").read_text()
+    assert "| images: b/a | 0.900 | >= 1.1 | missed | MobileNetV2 is" in text
+    assert "| mlp: b/a | 0.900 | >= 0.8 | met |  |" in text
+    assert "| images | – | 1.5 |" in text
