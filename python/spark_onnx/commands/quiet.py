@@ -12,13 +12,23 @@ import tempfile
 # org.apache.spark set explicitly: Spark (which takes PySpark for a shell) otherwise prints
 # "Setting default log level to WARN" for loggers without a level of their own. The RPC inbox's
 # "Ignoring error" (a local-mode block manager re-registering, under load, looking up a cluster
-# scheduler endpoint that local mode does not have) is an error Spark itself ignores.
+# scheduler endpoint that local mode does not have) is an error Spark itself ignores. The
+# heartbeater's "Uncaught exception" is a race inside Spark 4.2: an accumulator registers itself
+# with its task while its subclass's fields are still being deserialized (df.cache()'s
+# PartitionKeyedAccumulator), and a heartbeat landing then reads a null map. It changes no
+# result, and in local mode a silent heartbeater is ignored (no executor is removed for it).
 LOG4J2_ERRORS_ONLY = """\
 rootLogger.level = error
 logger.spark.name = org.apache.spark
 logger.spark.level = error
 logger.inbox.name = org.apache.spark.rpc.netty.Inbox
 logger.inbox.level = off
+logger.utils.name = org.apache.spark.util.Utils
+logger.utils.level = error
+logger.utils.filter.heartbeat.type = RegexFilter
+logger.utils.filter.heartbeat.regex = Uncaught exception in thread executor-heartbeater.*
+logger.utils.filter.heartbeat.onMatch = DENY
+logger.utils.filter.heartbeat.onMismatch = NEUTRAL
 rootLogger.appenderRef.stderr.ref = stderr
 appender.console.type = Console
 appender.console.name = stderr
